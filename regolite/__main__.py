@@ -1,0 +1,5 @@
+"""`python -m regolite` is the `regolite` command."""
+
+from regolite.cli import run
+
+run()

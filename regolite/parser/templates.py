@@ -1,0 +1,88 @@
+"""Template strings: `$"Hello {input.name}!"` and the raw form with backticks.
+
+The lexer hands over the whole literal; here it is split into text and the
+embedded expressions, each parsed as a Rego expression in place (so errors
+and locations point into the original file).
+"""
+
+from __future__ import annotations
+
+import json
+
+from regolite.ast import Scalar, TemplateString
+from regolite.errors import RegoParseError
+from regolite.parser.lexer import Source
+
+
+def parse_template(tok, context) -> TemplateString:
+    from regolite.parser.lalr import parse_fragment
+
+    text = str(tok)
+    raw = text[1] == "`"
+    body = text[2:-1]
+    base = tok.start_pos + 2
+    source = context.source
+    parts: list = []
+    literal: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\" and not raw:
+            nxt = body[i + 1:i + 2]
+            if nxt in ("{", "}"):
+                literal.append(nxt)
+                i += 2
+                continue
+            j = i + 2 if nxt != "u" else i + 6
+            literal.append(_unescape(body[i:j], source, base + i))
+            i = j
+            continue
+        if c == "{":
+            end = _matching_brace(body, i)
+            if end < 0:
+                raise RegoParseError("unterminated expression in template string", source.location(base + i))
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(parse_fragment(source, base + i + 1, base + end, context))
+            i = end + 1
+            continue
+        if c == "}":
+            raise RegoParseError("unexpected '}' in template string (escape it as \\})", source.location(base + i))
+        literal.append(c)
+        i += 1
+    if literal:
+        parts.append("".join(literal))
+    return TemplateString(tuple(parts), raw, source.location(tok.start_pos))
+
+
+def _unescape(escape: str, source: Source, offset: int) -> str:
+    try:
+        return json.loads('"' + escape + '"')
+    except ValueError:
+        raise RegoParseError(f"invalid escape {escape!r} in template string", source.location(offset)) from None
+
+
+def _matching_brace(body: str, start: int) -> int:
+    depth = 0
+    i = start
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == '"':
+            i += 1
+            while i < n and body[i] != '"':
+                i += 2 if body[i] == "\\" else 1
+        elif c == "`":
+            i = body.find("`", i + 1)
+            if i < 0:
+                return -1
+        i += 1
+    return -1

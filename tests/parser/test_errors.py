@@ -1,0 +1,127 @@
+"""Malformed Rego only ever raises RegoParseError, with file:line:col and words."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from regolite import RegoError, RegoParseError, parse_module, parse_query
+
+VALID = """package example
+
+import rego.v1
+
+default allow := false
+
+allow if {
+	some c in input.containers
+	startswith(c.image, "registry.example.com/")
+	count({x | some x in c.ports; x > 1024}) == 0
+}
+
+deny contains msg if {
+	c := input.containers[_]
+	not c.securityContext.runAsNonRoot
+	msg := sprintf("%v must not run as root", [c.name])
+}
+
+f(x) := y if y := x * 2 else := 0
+"""
+
+
+def parse_or_error(text: str, version: str = "v1") -> None:
+    try:
+        parse_module(text, "fuzz.rego", rego_version=version)
+    except RegoParseError as e:
+        assert e.location is not None
+        assert str(e).startswith("fuzz.rego:")
+        assert "rego_parse_error" in str(e)
+
+
+@pytest.mark.parametrize(
+    "text, where, words",
+    [
+        ("package p\np := [1, 2\n", "3:1", "unexpected end of file"),
+        ("package p\np := {\"a\": }\n", "2:12", "unexpected '}', expected a term"),
+        ('package p\np := "a\\qb"\n', "2:6", "illegal string literal"),
+        ('package p\np := "abc\n', "2:6", "non-terminated string"),
+        ("package p\np := @\n", "2:6", "illegal token"),
+        ("p := 1\n", "1:1", "expected one of newline, package"),
+        ("package p\np if { x := }\n", "2:13", "expected a term"),
+        ("package p\np if { some 1 }\n", "2:13", "expected var in some declaration"),
+    ],
+)
+def test_error_messages(text, where, words):
+    with pytest.raises(RegoParseError) as info:
+        parse_module(text, "policy.rego")
+    message = str(info.value)
+    assert message.startswith(f"policy.rego:{where}: rego_parse_error: "), message
+    assert words in message
+
+
+def test_several_errors_are_reported_together():
+    text = "package p\n\na := [1,\n\nb := 2\n\nc if { x := }\n\nd := 3 3\n"
+    with pytest.raises(RegoParseError) as info:
+        parse_module(text, "multi.rego")
+    rows = [e.location.row for e in info.value.errors]
+    assert len(rows) >= 2 and rows == sorted(rows)
+    assert str(info.value).count("rego_parse_error") == len(rows)
+
+
+def test_empty_inputs():
+    with pytest.raises(RegoParseError):
+        parse_module("")
+    with pytest.raises(RegoParseError):
+        parse_module("   \n# only a comment\n")
+    with pytest.raises(RegoParseError):
+        parse_query("")
+
+
+def test_error_is_a_rego_error():
+    assert issubclass(RegoParseError, RegoError)
+
+
+def test_bad_rego_version_is_a_usage_error():
+    with pytest.raises(ValueError):
+        parse_module("package p", rego_version="v2")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=200))
+def test_random_bytes(data):
+    try:
+        parse_module(data, "fuzz.rego")
+    except RegoParseError as e:
+        assert e.location is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("package p\n{}[]()|:=.,;\"`\\ifxinsome not every 1-_#$")), max_size=120))
+def test_random_rego_like_text(text):
+    parse_or_error(text)
+    parse_or_error(text, "v0")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=len(VALID)))
+def test_truncated_modules(cut):
+    parse_or_error(VALID[:cut])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=len(VALID) - 1), st.sampled_from(list("{}[]()\"`\\\n:=|,;$")))
+def test_mutated_modules(at, char):
+    parse_or_error(VALID[:at] + char + VALID[at:])
+    parse_or_error(VALID[:at] + VALID[at + 1:])
+
+
+@pytest.mark.parametrize("escape", ["\\x41", "\\a", "\\u12", "\\U0001F600", "\\'"])
+def test_invalid_escapes(escape):
+    with pytest.raises(RegoParseError, match="illegal string literal"):
+        parse_module(f'package p\np := "{escape}"\n')
+
+
+def test_lone_surrogate_becomes_replacement_character():
+    (p,) = parse_module('package p\np := "\\ud800"\n').rules
+    assert p.head.value.value == "\ufffd"
