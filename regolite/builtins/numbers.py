@@ -1,0 +1,326 @@
+"""Number builtins: arithmetic operators, rounding, ranges, rand.intn, bits.*, and the set operators.
+
+Numbers are Python ints (exact, any size) and floats. Every result that is
+mathematically integral is returned as an int, as OPA prints such results
+as integers (`1.5 * 2` is 3, `4 / 2` is 2, `abs(-2.0)` is 2). Integral
+operands (ints, and floats such as 2.0) stay exact: `+ - *` on them, `/`
+when the divisor divides the dividend, and `%` are computed on Python ints.
+A float result that would overflow (OPA uses arbitrary-precision floats, so
+it never overflows) is recomputed exactly with `Fraction`, and returned as
+an int.
+
+`minus` is also set difference, and `and`/`or` (`&`, `|`) are set
+intersection and union: OPA declares them here, in its number-operator table.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+from fractions import Fraction
+
+from regolite.builtins import BuiltinError, OperandError, OperandTypeError, builtin
+from regolite.builtins.signature import ANY, NUMBER, STRING, array_of, one_of, set_of
+from regolite.values import RegoSet
+
+NUMBERS = ("numbers",)
+SETS = ("sets",)
+BITS = ("bits",)
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_FLOAT_EXACT = 2**53  # ints up to this magnitude convert to float exactly
+_MAX_SHIFT = 1 << 24
+_NOT_INTEGER = "must be integer number but got floating-point number"
+
+
+# --- operand helpers (also used by other families) ----------------------------------
+
+
+def normalize_number(x: int | float) -> int | float:
+    """`x` as an int when it is an integral float, else `x` (OPA prints integral results as integers)."""
+    if type(x) is float and x.is_integer():
+        return int(x)
+    return x
+
+
+def int_operand(x, position: int) -> int:
+    """OPA's IntOperand: an int that fits in int64; a float (even 1.0) is rejected."""
+    t = type(x)
+    if t is not int and t is not float:
+        raise OperandTypeError(position, "number", x)
+    if t is float or not _INT64_MIN <= x <= _INT64_MAX:
+        raise OperandError(position, _NOT_INTEGER)
+    return x
+
+
+def big_int_operand(x, position: int) -> int:
+    """OPA's BigIntOperand: any integral number (integral floats included), as an int."""
+    t = type(x)
+    if t is int:
+        return x
+    if t is float:
+        if x.is_integer():
+            return int(x)
+        raise OperandError(position, _NOT_INTEGER)
+    raise OperandTypeError(position, "integer", x)
+
+
+def number_from_fraction(q: Fraction) -> int | float:
+    """An exact rational as a Rego number: an int when integral, else the nearest float."""
+    if q.denominator == 1:
+        return int(q)
+    try:
+        return normalize_number(float(q))
+    except OverflowError:  # beyond float range every float is integral anyway
+        return round(q)
+
+
+# --- arithmetic ---------------------------------------------------------------
+
+
+@builtin("plus", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="+")
+def plus(a, b):
+    a = _exact(a)
+    b = _exact(b)
+    if type(a) is int and type(b) is int:
+        return a + b
+    return _float_arith(operator.add, a, b)
+
+
+_NUMBER_OR_SET = one_of(NUMBER, set_of(ANY))
+
+
+@builtin(
+    "minus",
+    args=(_NUMBER_OR_SET, _NUMBER_OR_SET),
+    result=_NUMBER_OR_SET,
+    categories=NUMBERS,
+    infix="-",
+    check_args=False,
+)
+def minus(a, b):
+    a = _exact(a)
+    b = _exact(b)
+    ta = type(a)
+    tb = type(b)
+    if ta is int and tb is int:
+        return a - b
+    if ta is RegoSet:
+        if tb is not RegoSet:
+            raise OperandTypeError(2, "set", b)
+        return a.difference(b)
+    if ta is not int and ta is not float:
+        raise OperandTypeError(1, ("number", "set"), a)
+    if tb is not int and tb is not float:
+        raise OperandTypeError(2, "number", b)
+    return _float_arith(operator.sub, a, b)
+
+
+@builtin("mul", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="*")
+def mul(a, b):
+    a = _exact(a)
+    b = _exact(b)
+    if type(a) is int and type(b) is int:
+        return a * b
+    return _float_arith(operator.mul, a, b)
+
+
+@builtin("div", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="/")
+def div(a, b):
+    if b == 0:
+        raise BuiltinError("divide by zero")
+    a = _exact(a)
+    b = _exact(b)
+    if type(a) is int and type(b) is int:
+        if a % b == 0:
+            return a // b
+        return number_from_fraction(Fraction(a, b))
+    return _float_arith(operator.truediv, a, b)
+
+
+@builtin("rem", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="%")
+def rem(a, b):
+    """Go's truncated remainder: the result takes the dividend's sign; integral floats are accepted."""
+    if type(a) is float:
+        if not a.is_integer():
+            raise BuiltinError("modulo on floating-point number")
+        a = int(a)
+    if type(b) is float:
+        if not b.is_integer():
+            raise BuiltinError("modulo on floating-point number")
+        b = int(b)
+    if b == 0:
+        raise BuiltinError("modulo by zero")
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+@builtin("abs", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
+def abs_(x):
+    return normalize_number(abs(x))
+
+
+@builtin("ceil", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
+def ceil(x):
+    return x if type(x) is int else math.ceil(x)
+
+
+@builtin("floor", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
+def floor(x):
+    return x if type(x) is int else math.floor(x)
+
+
+@builtin("round", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
+def round_(x):
+    """Go's math.Round: halves round away from zero (exact; no float addition)."""
+    if type(x) is int:
+        return x
+    magnitude = abs(x)
+    whole = math.floor(magnitude)
+    if magnitude - whole >= 0.5:  # exact: a float minus its floor is representable
+        whole += 1
+    return -whole if x < 0 else whole
+
+
+# --- ranges and random ----------------------------------------------------------
+
+
+@builtin(
+    "numbers.range",
+    args=(NUMBER, NUMBER),
+    result=array_of(NUMBER),
+    categories=NUMBERS,
+    check_args=False,
+)
+def numbers_range(a, b):
+    start = big_int_operand(a, 1)
+    stop = big_int_operand(b, 2)
+    if start <= stop:
+        return list(range(start, stop + 1))
+    return list(range(start, stop - 1, -1))
+
+
+@builtin(
+    "numbers.range_step",
+    args=(NUMBER, NUMBER, NUMBER),
+    result=array_of(NUMBER),
+    categories=NUMBERS,
+    check_args=False,
+)
+def numbers_range_step(a, b, c):
+    start = big_int_operand(a, 1)
+    stop = big_int_operand(b, 2)
+    step = big_int_operand(c, 3)
+    if step <= 0:
+        raise BuiltinError("step must be a positive number above zero")
+    if start <= stop:
+        return list(range(start, stop + 1, step))
+    return list(range(start, stop - 1, -step))
+
+
+@builtin(
+    "rand.intn",
+    args=(STRING, NUMBER),
+    result=NUMBER,
+    categories=NUMBERS,
+    nondeterministic=True,
+    check_args=False,
+)
+def rand_intn(name, n):
+    """A random int in [0, |n|). The evaluator must cache the result per query, keyed by (name, n)."""
+    if type(name) is not str:
+        raise OperandTypeError(1, "string", name)
+    n = int_operand(n, 2)
+    if n == 0:
+        return 0
+    return random.randrange(abs(n))
+
+
+# --- bits -----------------------------------------------------------------------
+
+
+@builtin("bits.and", args=(NUMBER, NUMBER), result=NUMBER, categories=BITS, check_args=False)
+def bits_and(a, b):
+    return big_int_operand(a, 1) & big_int_operand(b, 2)
+
+
+@builtin("bits.or", args=(NUMBER, NUMBER), result=NUMBER, categories=BITS, check_args=False)
+def bits_or(a, b):
+    return big_int_operand(a, 1) | big_int_operand(b, 2)
+
+
+@builtin("bits.xor", args=(NUMBER, NUMBER), result=NUMBER, categories=BITS, check_args=False)
+def bits_xor(a, b):
+    return big_int_operand(a, 1) ^ big_int_operand(b, 2)
+
+
+@builtin("bits.negate", args=(NUMBER,), result=NUMBER, categories=BITS, check_args=False)
+def bits_negate(a):
+    return ~big_int_operand(a, 1)
+
+
+@builtin("bits.lsh", args=(NUMBER, NUMBER), result=NUMBER, categories=BITS, check_args=False)
+def bits_lsh(a, b):
+    x = big_int_operand(a, 1)
+    n = _shift_operand(b)
+    if x and n > _MAX_SHIFT:
+        raise BuiltinError("shift amount too large")  # OPA would try to allocate it
+    return x << n
+
+
+@builtin("bits.rsh", args=(NUMBER, NUMBER), result=NUMBER, categories=BITS, check_args=False)
+def bits_rsh(a, b):
+    x = big_int_operand(a, 1)
+    return x >> _shift_operand(b)
+
+
+# --- set operators ----------------------------------------------------------------
+
+
+@builtin("and", args=(set_of(ANY), set_of(ANY)), result=set_of(ANY), categories=SETS, infix="&")
+def and_(a, b):
+    return a.intersection(b)
+
+
+@builtin("or", args=(set_of(ANY), set_of(ANY)), result=set_of(ANY), categories=SETS, infix="|")
+def or_(a, b):
+    return a.union(b)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _exact(x):
+    """An integral float as the int it equals, so integer arithmetic on it stays exact."""
+    if type(x) is float and x.is_integer():
+        return int(x)
+    return x
+
+
+def _float_arith(op, a, b):
+    """`op(a, b)` with at least one float operand: integral results as ints, no overflow to inf.
+
+    An int beyond float precision is not rounded to a float first: the result is computed exactly.
+    """
+    if (type(a) is int and not -_FLOAT_EXACT <= a <= _FLOAT_EXACT) or (
+        type(b) is int and not -_FLOAT_EXACT <= b <= _FLOAT_EXACT
+    ):
+        return number_from_fraction(op(Fraction(a), Fraction(b)))
+    try:
+        r = op(a, b)
+    except OverflowError:  # an int operand too large for a float
+        return number_from_fraction(op(Fraction(a), Fraction(b)))
+    if r.is_integer():
+        return int(r)
+    if math.isfinite(r):
+        return r
+    return number_from_fraction(op(Fraction(a), Fraction(b)))
+
+
+def _shift_operand(b) -> int:
+    n = big_int_operand(b, 2)
+    if n < 0:
+        raise OperandError(2, "must be an unsigned integer number but got a negative integer")
+    return n
