@@ -4,9 +4,14 @@ __version__ = "0.1.0"
 
 from regolite.errors import RegoCompileError, RegoError, RegoEvalError, RegoParseError
 from regolite.parser import parse_module, parse_query
+from regolite.policy import Policy, compile
+from regolite.values import UNDEFINED
 
 __all__ = [
     "__version__",
+    "compile",
+    "Policy",
+    "UNDEFINED",
     "parse_module",
     "parse_query",
     "RegoError",

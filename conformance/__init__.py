@@ -1,0 +1,1 @@
+"""Run OPA's conformance fixtures through regolite (see runner.py)."""

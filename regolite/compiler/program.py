@@ -1,0 +1,457 @@
+"""Modules to one generated Python module: the rule tree and rule functions.
+
+Rules are grouped by the ground path they define under `data` (a package
+path plus the ground part of the head ref). Each group becomes one memoised
+function `rule_<n>(c)` (complete, multi-value and object rules) or
+`func_<n>(c, *args)` (functions); each definition of the group becomes a
+generator `rule_<n>_<i>` yielding the values its body produces. A reference
+into `data` is resolved at compile time to the rule function it reaches, to
+`vdoc_<n>(c)` (a document made of a subtree of rules and base data), or to
+plain base data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+from regolite import ast
+from regolite.ast import Call, Expr, Module, Ref, Rule, Scalar, Term, Var
+from regolite.builtins import REGISTRY
+from regolite.compiler import safety
+from regolite.compiler.emit_body import BodyEmitter, Symbols, Unsupported
+from regolite.compiler.resolve import ModuleScope, Resolver
+from regolite.compiler.writer import CodeWriter
+from regolite.errors import COMPILE_ERROR, RECURSION_ERROR, TYPE_ERROR, RegoError
+
+# Builtins the compiler emits inline rather than through the registry.
+INLINE = {"eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2", "internal.member_3",
+          "print", "internal.print"}
+
+
+@dataclass
+class Group:
+    """All definitions of one rule path."""
+
+    id: int
+    path: tuple
+    kind: str  # complete | set | object | function
+    defs: list = field(default_factory=list)  # (Rule, ModuleScope), resolved
+    default: Optional[tuple] = None
+    arity: Optional[int] = None
+
+    @property
+    def fn(self) -> str:
+        return f"func_{self.id}" if self.kind == "function" else f"rule_{self.id}"
+
+    @property
+    def text(self) -> str:
+        return "data." + ".".join(str(p) for p in self.path)
+
+
+@dataclass
+class Node:
+    """A node of the virtual document tree."""
+
+    id: int
+    path: tuple
+    children: dict = field(default_factory=dict)
+    group: Optional[Group] = None
+
+    def has_rules(self) -> bool:
+        return self.group is not None or any(c.has_rules() for c in self.children.values())
+
+
+class Program:
+    """Compiles modules (and later queries) into one Python namespace."""
+
+    def __init__(self, modules: list[Module], base_data_paths=None) -> None:
+        self.errors: list[RegoError] = []
+        self.root = Node(0, ())
+        self.nodes: list[Node] = [self.root]
+        self.groups: list[Group] = []
+        self.data_withs = False
+        self.mocked: set[str] = set()
+        self._collect(modules)
+        self._check_with_targets(modules)
+
+    # --- the rule tree --------------------------------------------------------------
+
+    def _node(self, path: tuple) -> Node:
+        node = self.root
+        for i, key in enumerate(path):
+            nxt = node.children.get(key)
+            if nxt is None:
+                nxt = Node(len(self.nodes), path[: i + 1])
+                self.nodes.append(nxt)
+                node.children[key] = nxt
+            node = nxt
+        return node
+
+    def _collect(self, modules: list[Module]) -> None:
+        by_package: dict[tuple, set] = {}
+        for m in modules:
+            package = tuple(t.value for t in m.package.path.terms[1:])
+            names = by_package.setdefault(package, set())
+            for r in m.rules:
+                names.add(r.head.ref.terms[0].name)
+        for m in modules:
+            package = tuple(t.value for t in m.package.path.terms[1:])
+            scope = ModuleScope.of(m, by_package[package])
+            for rule in m.rules:
+                self._add_rule(rule, scope, package)
+
+    def _add_rule(self, rule: Rule, scope: ModuleScope, package: tuple) -> None:
+        head = rule.head
+        ground = [head.ref.terms[0].name]
+        suffix = []
+        for t in head.ref.terms[1:]:
+            if not suffix and isinstance(t, Scalar) and isinstance(t.value, str):
+                ground.append(t.value)
+            else:
+                suffix.append(t)
+        path = package + tuple(ground)
+        if head.args is not None:
+            kind = "function"
+        elif head.key is not None and head.value is None:
+            kind = "set"
+            if suffix:
+                self.errors.append(RegoError(COMPILE_ERROR, "multi-value rules with variable ref heads are not supported", rule.loc))
+                return
+        elif suffix:
+            kind = "object"
+        else:
+            kind = "complete"
+        node = self._node(path)
+        group = node.group
+        if group is None:
+            group = Group(len(self.groups), path, kind)
+            self.groups.append(group)
+            node.group = group
+        elif group.kind != kind:
+            self.errors.append(RegoError(TYPE_ERROR, f"conflicting rules {group.text} found", rule.loc))
+            return
+        resolved = Resolver(scope, self.errors).rule(rule)
+        if kind == "function":
+            arity = len(head.args)
+            if group.arity is None:
+                group.arity = arity
+            elif group.arity != arity:
+                self.errors.append(RegoError(TYPE_ERROR, f"function {group.text} has arity {group.arity}, got {arity} arguments", rule.loc))
+        if rule.default:
+            if group.default is not None:
+                self.errors.append(RegoError(TYPE_ERROR, f"multiple default rules {group.text} found", rule.loc))
+            group.default = (resolved, scope)
+        else:
+            group.defs.append((resolved, scope))
+
+    def _check_with_targets(self, modules) -> None:
+        for m in modules:
+            for node in ast.walk(m):
+                if isinstance(node, ast.With):
+                    head = node.target.terms[0]
+                    if isinstance(head, Var) and head.name == "data":
+                        self.data_withs = True
+                    elif not (isinstance(head, Var) and head.name == "input"):
+                        self.mocked.add(node.target.dotted() or "")
+
+    # --- lookups the body emitter asks for -------------------------------------------------
+
+    def group_at(self, path: tuple) -> Optional[Group]:
+        node = self.root
+        for key in path:
+            node = node.children.get(key)
+            if node is None:
+                return None
+        return node.group
+
+    def arity(self, call: Call) -> Optional[int]:
+        name = call.name
+        if name in ("eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2"):
+            return 2
+        if name == "internal.member_3":
+            return 3
+        func = call.func
+        if isinstance(func.terms[0], Var) and func.terms[0].name == "data":
+            group = self.group_at(tuple(t.value for t in func.terms[1:]))
+            return group.arity if group is not None else None
+        b = REGISTRY.get(name)
+        if b is not None:
+            return None if b.variadic is not None else len(b.args)
+        return None
+
+    def order(self, body: tuple, bound: set) -> tuple:
+        errors: list = []
+        ordered = safety.reorder(body, set(bound), self.arity, errors)
+        if errors:
+            raise _CompileErrors(errors)
+        return ordered
+
+    def callee(self, call: Call, emitter: BodyEmitter) -> tuple[str, str]:
+        func = call.func
+        if isinstance(func.terms[0], Var) and func.terms[0].name == "data":
+            path = tuple(t.value for t in func.terms[1:])
+            group = self.group_at(path)
+            if group is None or group.kind != "function":
+                raise _CompileErrors([RegoError(TYPE_ERROR, f"undefined function {func.dotted() or 'data'}", call.loc)])
+            if len(call.args) != group.arity:
+                raise _CompileErrors([RegoError(TYPE_ERROR, f"{func.dotted()}: arity mismatch", call.loc)])
+            return group.fn, "function"
+        name = call.name
+        b = REGISTRY.get(name)
+        if b is None:
+            raise _CompileErrors([RegoError(TYPE_ERROR, f"undefined function {name}", call.loc)])
+        if b.variadic is None and len(call.args) != len(b.args):
+            raise _CompileErrors([RegoError(
+                TYPE_ERROR,
+                f"{name}: arity mismatch\n\thave: ({', '.join('any' for _ in call.args)})\n\twant: ({', '.join(t.describe() for t in b.args)})",
+                call.loc,
+            )])
+        return f"B[{emitter.w.constant(name)}]", "builtin"
+
+    def data_ref(self, operands: list, emitter: BodyEmitter) -> tuple[str, list]:
+        """Where a `data...` ref starts: a rule function, a virtual document, or base data."""
+        node = self.root
+        consumed = 0
+        for op in operands:
+            if node.group is not None:
+                break
+            if isinstance(op, Scalar) and isinstance(op.value, str) and op.value in node.children:
+                node = node.children[op.value]
+                consumed += 1
+                continue
+            break
+        rest = list(operands[consumed:])
+        if node.group is not None:
+            if node.group.kind == "function":
+                raise _CompileErrors([RegoError(TYPE_ERROR, f"function {node.group.text} used as a value", None)])
+            tmp = emitter.w.name("t")
+            emitter.w.line(f"{tmp} = {node.group.fn}(c)")
+            emitter.fail(f"{tmp} is U")
+            return tmp, rest
+        if not node.has_rules():
+            return "data", list(operands)
+        if rest and isinstance(rest[0], Scalar):
+            # a path below this node that no rule defines: base data only
+            return "data", list(operands)
+        tmp = emitter.w.name("t")
+        emitter.w.line(f"{tmp} = vdoc_{node.id}(c)")
+        return tmp, rest
+
+    def with_replacement(self, w: ast.With, value: str, emitter: BodyEmitter) -> str:
+        target = w.target
+        head = target.terms[0]
+        if isinstance(head, Var) and head.name in ("input", "data"):
+            path = []
+            for t in target.terms[1:]:
+                if not (isinstance(t, Scalar) and isinstance(t.value, str)):
+                    raise _CompileErrors([RegoError(TYPE_ERROR, "with target path must be ground strings", w.loc)])
+                path.append(t.value)
+            return f"({emitter.w.constant(head.name)}, {emitter.w.constant(tuple(path))}, {value})"
+        name = target.dotted() or ""
+        if isinstance(value, str) and value.startswith("B["):
+            pass
+        return f"('fn', {emitter.w.constant(name)}, {value})"
+
+    @staticmethod
+    def function_prologue(w: CodeWriter) -> None:
+        w.line("inp = c.input")
+        w.line("data = c.data")
+
+    # --- emission ---------------------------------------------------------------------
+
+    def emit(self) -> CodeWriter:
+        w = CodeWriter()
+        for group in self.groups:
+            try:
+                self._emit_group(w, group)
+            except _CompileErrors as e:
+                self.errors.extend(e.errors)
+            except Unsupported as e:
+                loc = group.defs[0][0].loc if group.defs else None
+                self.errors.append(RegoError(COMPILE_ERROR, f"not supported yet: {e}", loc))
+        for node in self.nodes:
+            if node.has_rules() and node.group is None:
+                self._emit_vdoc(w, node)
+        return w
+
+    def _emit_vdoc(self, w: CodeWriter, node: Node) -> None:
+        w.line(f"def vdoc_{node.id}(c):")
+        w.indent()
+        w.line(f"base = c.base_at({w.constant(node.path)})")
+        w.line("doc = dict(base) if type(base) is dict else {}")
+        for key, child in sorted(node.children.items()):
+            k = w.constant(key)
+            if child.group is not None:
+                if child.group.kind == "function":
+                    continue
+                w.line(f"v = {child.group.fn}(c)")
+            elif child.has_rules():
+                w.line(f"v = vdoc_{child.id}(c)")
+            else:
+                continue
+            w.line("if v is not U:")
+            w.indent()
+            w.line(f"doc[{k}] = merge_objects(doc.get({k}, U), v) if {k} in doc else v")
+            w.outdent()
+        w.line("return doc")
+        w.outdent()
+        w.blank()
+
+    def _emit_group(self, w: CodeWriter, group: Group) -> None:
+        msg_complete = f"rule {group.text} produced conflicting values"
+        params = "".join(f", a{i}" for i in range(group.arity or 0))
+        for i, (rule, _scope) in enumerate(group.defs):
+            self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
+        w.comment(f"{group.kind} {group.text!r}")
+        w.line(f"def {group.fn}(c{params}):")
+        w.indent()
+        memo = group.kind != "function"
+        if memo:
+            w.line(f"r = c.memo.get({group.id}, MISSING)")
+            w.line("if r is not MISSING:")
+            w.indent()
+            w.line("return r")
+            w.outdent()
+        if self.data_withs and group.kind != "function":
+            w.line("if c.data_with is not None:")
+            w.indent()
+            w.line(f"r = c.override({w.constant(group.path)})")
+            w.line("if r is not MISSING:")
+            w.indent()
+            w.line("return r")
+            w.outdent()
+            w.outdent()
+        args = params.lstrip(", ")
+        call_args = f"c{params}"
+        if group.kind in ("complete", "function"):
+            what = msg_complete if group.kind == "complete" else f"function {group.text} produced conflicting values for the same inputs"
+            w.line("result = U")
+            for i in range(len(group.defs)):
+                w.line(f"for v in {group.fn}_{i}({call_args}):")
+                w.indent()
+                w.line(f"result = merge_value(result, v, {w.constant(what)})")
+                w.outdent()
+            if group.default is not None:
+                default_rule = group.default[0]
+                w.line("if result is U:")
+                w.indent()
+                if group.kind == "function":
+                    w.line(f"for v in {group.fn}_default({call_args}):")
+                    w.indent()
+                    w.line("result = v")
+                    w.line("break")
+                    w.outdent()
+                else:
+                    w.line(f"result = {w.constant(_constant_value(default_rule.head.value, self))}")
+                w.outdent()
+        elif group.kind == "set":
+            w.line("result = RegoSet()")
+            for i in range(len(group.defs)):
+                w.line(f"for v in {group.fn}_{i}(c):")
+                w.indent()
+                w.line("result.add(v)")
+                w.outdent()
+        else:  # object (partial object / ref head with variables)
+            w.line("result = {}")
+            for i in range(len(group.defs)):
+                w.line(f"for path, v in {group.fn}_{i}(c):")
+                w.indent()
+                w.line("set_path(result, path, v)")
+                w.outdent()
+        if memo:
+            w.line(f"c.memo[{group.id}] = result")
+        w.line("return result")
+        w.outdent()
+        w.blank()
+        if group.kind == "function" and group.default is not None:
+            self._emit_definition(w, group, group.default[0], f"{group.fn}_default", params)
+
+    def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> None:
+        w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
+        w.line(f"def {name}(c{params}):", rule.loc)
+        w.indent()
+        self.function_prologue(w)
+        chain = []
+        r: Optional[Rule] = rule
+        while r is not None:
+            chain.append(r)
+            r = r.else_
+        if len(chain) > 1:
+            w.line("found = False")
+        for n, branch in enumerate(chain):
+            symbols = Symbols(w)
+            emitter = BodyEmitter(self, w, symbols)
+            w.line("for _ in ONCE:")
+            w.indent()
+            start = w.level
+            if branch.head.args is not None:
+                for i, pattern in enumerate(branch.head.args):
+                    emitter.unify_value(pattern, f"a{i}")
+            body = self.order(branch.body, symbols.copy_bound())
+            head = branch.head
+
+            def solution(head=head, emitter=emitter, last=(n == len(chain) - 1)):
+                if len(chain) > 1:
+                    w.line("found = True")
+                if group.kind == "set":
+                    w.line(f"yield {emitter.value(head.key)}")
+                elif group.kind == "object":
+                    ground = len(group.path) - (len(group.path) - 0)
+                    suffix = _suffix(head, group)
+                    parts = ", ".join(emitter.value(t) for t in suffix)
+                    w.line(f"yield ({parts},), {emitter.value(head.value)}")
+                else:
+                    value = head.value
+                    w.line(f"yield {emitter.value(value)}")
+                    if _is_constant(value):
+                        w.line("return")
+
+            emitter.body(body, solution)
+            w.outdent(w.level - start + 1)
+            if len(chain) > 1 and n < len(chain) - 1:
+                w.line("if found:")
+                w.indent()
+                w.line("return")
+                w.outdent()
+        w.outdent()
+        w.blank()
+
+
+class _CompileErrors(Exception):
+    def __init__(self, errors: list) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _suffix(head: ast.Head, group: Group) -> list:
+    terms = list(head.ref.terms)
+    ground = 1
+    for t in terms[1:]:
+        if isinstance(t, Scalar) and isinstance(t.value, str):
+            ground += 1
+        else:
+            break
+    return terms[ground:]
+
+
+def _is_constant(term: Term) -> bool:
+    return isinstance(term, Scalar) or (
+        isinstance(term, (ast.Array, ast.Set)) and all(_is_constant(t) for t in term.items)
+    ) or (isinstance(term, ast.Object) and all(_is_constant(k) and _is_constant(v) for k, v in term.items))
+
+
+def _constant_value(term: Term, program: Program) -> Any:
+    from regolite.values import RegoSet, make_object
+
+    if isinstance(term, Scalar):
+        return term.value
+    if isinstance(term, ast.Array):
+        return [_constant_value(t, program) for t in term.items]
+    if isinstance(term, ast.Set):
+        return RegoSet(_constant_value(t, program) for t in term.items)
+    if isinstance(term, ast.Object):
+        return make_object((_constant_value(k, program), _constant_value(v, program)) for k, v in term.items)
+    if isinstance(term, Call) and term.name == "minus" and len(term.args) == 2:
+        return -_constant_value(term.args[1], program)
+    raise _CompileErrors([RegoError(TYPE_ERROR, "default rule value must be a constant", term.loc)])

@@ -1,0 +1,295 @@
+"""Safety: order a body so every variable is bound before it is used.
+
+Rego lets expressions come in any order (`x > 1; x := 2`); OPA reorders
+them and rejects variables nothing can bind (`rego_unsafe_var_error`). An
+expression may run once the variables it reads are bound; running it binds
+its outputs: vars in a reference's operands (bound by enumeration),
+the pattern side of a unification whose other side is known, the output
+argument of a call, and the key/value of `some ... in`.
+
+Works on resolved rules (see resolve.py), where each local var has one name.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from regolite.ast import (
+    Array, ArrayComprehension, Block, Call, Every, Expr, Object, ObjectComprehension, Ref, Scalar,
+    Set, SetComprehension, SomeDecl, TemplateString, Term, Var,
+)
+from regolite.errors import UNSAFE_VAR_ERROR, RegoError
+
+NESTED_BODIES = (ArrayComprehension, SetComprehension, ObjectComprehension)
+UNIFY = ("eq", "assign")
+
+
+def reorder(body: tuple, bound: set, arity_of, errors: list) -> tuple:
+    """`body` in an order where each expression's inputs are bound first.
+
+    `bound` holds the vars bound before the body (function arguments, an
+    enclosing body's vars); it is updated with the vars the body binds.
+    `arity_of(call)` gives a call's declared arity (None if unknown), to
+    tell an output argument from an input.
+    """
+    remaining = list(body)
+    ordered: list[Expr] = []
+    while remaining:
+        progress = False
+        rest = []
+        for expr in remaining:
+            outs = outputs(expr, bound, arity_of)
+            if needs(expr, bound) - outs <= bound:
+                ordered.append(expr)
+                bound |= outs
+                progress = True
+            else:
+                rest.append(expr)
+        remaining = rest
+        if not progress:
+            break
+    for expr in remaining:
+        outs = outputs(expr, bound, arity_of)
+        for var in _var_nodes(expr):
+            if var.name not in bound and var.name not in outs:
+                errors.append(RegoError(UNSAFE_VAR_ERROR, f"var {_display(var)} is unsafe", var.loc))
+                break
+    return tuple(ordered) + tuple(remaining)
+
+
+def _display(var: Var) -> str:
+    if var.is_wildcard:
+        return "_"
+    return var.name.split("#")[0]
+
+
+def needs(expr: Expr, bound: set) -> set:
+    """The local vars `expr` reads (everything but what it can bind itself)."""
+    names = {v.name for v in _var_nodes(expr)}
+    return names
+
+
+def _var_nodes(expr: Expr) -> Iterator[Var]:
+    """Vars of an expression, with a nested body's free vars (not its own locals)."""
+    term = expr.term
+    if isinstance(term, SomeDecl):
+        if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
+            yield from vars_in(term.symbols[0])
+        return
+    if isinstance(term, Every):
+        yield from vars_in(term.domain)
+        local = {v.name for v in vars_in(term.key)} if term.key is not None else set()
+        local |= {v.name for v in vars_in(term.value)}
+        for v in free_vars(term.body, local):
+            yield v
+    elif isinstance(term, Block):
+        yield from free_vars(term.body, set())
+    else:
+        yield from vars_in(term)
+    for w in expr.with_:
+        yield from vars_in(w.value)
+
+
+def vars_in(term) -> Iterator[Var]:
+    """Vars in a term; a comprehension contributes only its free vars."""
+    if term is None:
+        return
+    if isinstance(term, Var):
+        yield term
+    elif isinstance(term, Ref):
+        for t in term.terms:
+            if isinstance(t, Var) and t is term.terms[0] and t.name in ("data", "input"):
+                continue
+            yield from vars_in(t)
+    elif isinstance(term, Call):
+        for a in term.args:
+            yield from vars_in(a)
+    elif isinstance(term, (Array, Set)):
+        for t in term.items:
+            yield from vars_in(t)
+    elif isinstance(term, Object):
+        for k, v in term.items:
+            yield from vars_in(k)
+            yield from vars_in(v)
+    elif isinstance(term, ArrayComprehension) or isinstance(term, SetComprehension):
+        yield from free_vars(term.body, set(), (term.term,))
+    elif isinstance(term, ObjectComprehension):
+        yield from free_vars(term.body, set(), (term.key, term.value))
+    elif isinstance(term, TemplateString):
+        for p in term.parts:
+            if not isinstance(p, str):
+                yield from vars_in(p)
+
+
+def free_vars(body: tuple, local: set, heads: Iterable[Term] = ()) -> Iterator[Var]:
+    """Vars a nested body reads from outside: those it neither declares nor binds.
+
+    After resolution a nested body's own vars have names that no outer var
+    has, so "free" means: not bound anywhere inside this body.
+    """
+    own = set(local) | bound_inside(body)
+    for expr in body:
+        for v in _var_nodes(expr):
+            if v.name not in own:
+                yield v
+    for h in heads:
+        for v in vars_in(h):
+            if v.name not in own:
+                yield v
+
+
+def bound_inside(body: tuple) -> set:
+    """Names a body can bind by itself (its outputs with nothing bound outside)."""
+    bound: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for expr in body:
+            outs = outputs(expr, bound, lambda call: None)
+            if not outs <= bound:
+                bound |= outs
+                changed = True
+        for expr in body:
+            term = expr.term
+            if isinstance(term, SomeDecl):
+                for s in term.symbols:
+                    if isinstance(s, Var) and s.name not in bound:
+                        bound.add(s.name)
+                        changed = True
+    return bound
+
+
+# --- outputs --------------------------------------------------------------------
+
+
+def outputs(expr: Expr, bound: set, arity_of) -> set:
+    """Vars `expr` binds when run with `bound` already bound."""
+    if expr.negated:
+        return set()
+    term = expr.term
+    out: set = set()
+    if isinstance(term, SomeDecl):
+        if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
+            call = term.symbols[0]
+            *targets, coll = call.args
+            _ref_outputs(coll, bound, out)
+            if _known(coll, bound | out):
+                for t in targets:
+                    out |= pattern_vars(t)
+        return out - bound
+    if isinstance(term, (Every, Block)):
+        return set()
+    changed = True
+    while changed:
+        before = len(out)
+        _term_outputs(term, bound | out, out, arity_of, top=True)
+        changed = len(out) != before
+    return out - bound
+
+
+def _term_outputs(term, known: set, out: set, arity_of, top: bool = False) -> None:
+    if isinstance(term, Call):
+        name = term.name
+        if name in UNIFY and len(term.args) == 2:
+            a, b = term.args
+            _ref_outputs(a, known, out)
+            _ref_outputs(b, known, out)
+            _unify_outputs(a, b, known | out, out)
+            return
+        for arg in term.args:
+            _ref_outputs(arg, known, out)
+            _term_outputs(arg, known, out, arity_of)
+        arity = arity_of(term)
+        if top and arity is not None and len(term.args) == arity + 1:
+            inputs = term.args[:-1]
+            if all(_known(a, known | out) for a in inputs):
+                out |= pattern_vars(term.args[-1])
+        return
+    _ref_outputs(term, known, out)
+
+
+def _unify_outputs(a: Term, b: Term, known: set, out: set) -> None:
+    if isinstance(a, Array) and isinstance(b, Array) and len(a.items) == len(b.items):
+        for x, y in zip(a.items, b.items):
+            _unify_outputs(x, y, known | out, out)
+        return
+    if isinstance(a, Object) and isinstance(b, Object) and len(a.items) == len(b.items):
+        bk = {_key_text(k): v for k, v in b.items}
+        for k, v in a.items:
+            other = bk.get(_key_text(k))
+            if other is not None:
+                _unify_outputs(v, other, known | out, out)
+        return
+    if _known(a, known | out):
+        out |= pattern_vars(b)
+    if _known(b, known | out):
+        out |= pattern_vars(a)
+
+
+def _key_text(term: Term) -> str:
+    return repr(term.to_json())
+
+
+def _ref_outputs(term, known: set, out: set) -> None:
+    """Vars in ref operands, bindable by enumerating the collection before them."""
+    for node in _refs_in(term):
+        head = node.terms[0]
+        prefix_known = _known(head, known | out) if not _is_root(head) else True
+        for op in node.terms[1:]:
+            if not prefix_known:
+                break
+            if isinstance(op, Var):
+                out.add(op.name)
+            elif isinstance(op, (Array, Object)):
+                out |= pattern_vars(op)
+            elif not _known(op, known | out):
+                prefix_known = False
+
+
+def _refs_in(term) -> Iterator[Ref]:
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, Ref):
+            yield t
+            stack.extend(t.terms)
+        elif isinstance(t, Call):
+            stack.extend(t.args)
+        elif isinstance(t, (Array, Set)):
+            stack.extend(t.items)
+        elif isinstance(t, Object):
+            for k, v in t.items:
+                stack.append(k)
+                stack.append(v)
+        elif isinstance(t, TemplateString):
+            stack.extend(p for p in t.parts if not isinstance(p, str))
+
+
+def _is_root(term) -> bool:
+    return isinstance(term, Var) and term.name in ("data", "input")
+
+
+def _known(term, known: set) -> bool:
+    """Is `term` computable with `known` bound (refs need their operands too)?"""
+    return all(v.name in known for v in vars_in(term))
+
+
+def pattern_vars(term) -> set:
+    """Vars a unification can bind in `term`: bare vars and those in array/object patterns."""
+    if isinstance(term, Var):
+        return {term.name}
+    if isinstance(term, Array):
+        out: set = set()
+        for t in term.items:
+            out |= pattern_vars(t)
+        return out
+    if isinstance(term, Object):
+        out = set()
+        for _, v in term.items:
+            out |= pattern_vars(v)
+        return out
+    return set()
+
+
+def is_scalar(term) -> bool:
+    return isinstance(term, Scalar)

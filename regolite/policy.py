@@ -1,0 +1,245 @@
+"""The embedding API: `compile()` modules once, then `query()` / `eval_rule()` many times."""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from typing import Any, Mapping, Optional, Union
+
+from regolite import ast
+from regolite.builtins import REGISTRY, BuiltinError
+from regolite.compiler.emit_body import BodyEmitter, Symbols, Unsupported
+from regolite.compiler.program import Program, _CompileErrors
+from regolite.compiler.resolve import ModuleScope, Resolver
+from regolite.compiler.writer import CodeWriter
+from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError, RegoParseError
+from regolite.parser import parse_module, parse_query
+from regolite.runtime import ops
+from regolite.runtime.context import Context
+from regolite.values import UNDEFINED, RegoSet, equal, from_json, make_object, to_json
+
+_ABSENT = object()
+
+# The only names generated code can reach (it runs with empty __builtins__).
+RUNTIME_NAMES = {
+    "U": ops.U,
+    "ONCE": ops.ONCE,
+    "MISSING": ops.MISSING,
+    "index": ops.index,
+    "items": ops.items,
+    "values": ops.values,
+    "thaw_key": ops.thaw_key,
+    "member": ops.member,
+    "member_kv": ops.member_kv,
+    "equal": equal,
+    "neq": ops.neq,
+    "lt": ops.lt,
+    "lte": ops.lte,
+    "gt": ops.gt,
+    "gte": ops.gte,
+    "merge_value": ops.merge_value,
+    "object_insert": ops.object_insert,
+    "set_path": ops.set_path,
+    "merge_objects": ops.merge_objects,
+    "template_text": ops.template_text,
+    "RegoSet": RegoSet,
+    "make_object": make_object,
+    "BuiltinError": BuiltinError,
+    "type": type,
+    "len": len,
+    "all": all,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "list": list,
+}
+
+
+class Policy:
+    """Compiled Rego modules with their base data; safe to share across threads."""
+
+    def __init__(self, program: Program, writer: CodeWriter, data: Any, rego_version: str) -> None:
+        self._program = program
+        self._data = data
+        self.rego_version = rego_version
+        self.source = writer.source()
+        self._namespace = self._exec(writer)
+        self._queries: dict = {}
+        self._lock = threading.Lock()
+
+    def _exec(self, writer: CodeWriter) -> dict:
+        namespace = dict(RUNTIME_NAMES)
+        namespace["B"] = {name: b.function for name, b in REGISTRY.items()}
+        namespace.update(writer.constant_names())
+        namespace["__builtins__"] = {}
+        code = builtins.compile(self.source, "<regolite policy>", "exec")
+        exec(code, namespace)
+        return namespace
+
+    # --- queries ------------------------------------------------------------------
+
+    def query(self, query: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False, print_to=None) -> list:
+        """Evaluate a query; the result set as `opa eval` reports it.
+
+        A list of `{"expressions": [...], "bindings": {...}}`, values made
+        JSON-compatible (sets become arrays in OPA's order).
+        """
+        compiled = self._compiled_query(query)
+        ctx = self._context(input, strict_builtin_errors, print_to)
+        results = []
+        for values, bindings in compiled.function(ctx):
+            results.append({
+                "expressions": [to_json(v) for v in values],
+                "bindings": {k: to_json(v) for k, v in bindings.items()},
+            })
+        return results
+
+    def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False) -> Any:
+        """The value of `path` (e.g. "data.pkg.rule"), or `regolite.UNDEFINED`."""
+        compiled = self._compiled_query(path)
+        ctx = self._context(input, strict_builtin_errors, None)
+        for values, _ in compiled.function(ctx):
+            return to_json(values[0])
+        return UNDEFINED
+
+    def _context(self, input: Any, strict: bool, print_to) -> Context:
+        value = UNDEFINED if input is _ABSENT else from_json(input)
+        return Context(value, self._data, strict, print_to)
+
+    def _compiled_query(self, text: str) -> "_CompiledQuery":
+        found = self._queries.get(text)
+        if found is None:
+            with self._lock:
+                found = self._queries.get(text)
+                if found is None:
+                    found = _compile_query(self, text)
+                    self._queries[text] = found
+        return found
+
+
+class _CompiledQuery:
+    def __init__(self, function, source: str) -> None:
+        self.function = function
+        self.source = source
+
+
+def _compile_query(policy: Policy, text: str) -> _CompiledQuery:
+    query = parse_query(text, rego_version=policy.rego_version if policy.rego_version == "v1" else "v0")
+    program = policy._program
+    errors: list = []
+    resolver = Resolver(ModuleScope((), set(), {}), errors)
+    body, _scope = resolver.body(query.body, _root_scope())
+    if errors:
+        raise RegoCompileError(errors)
+    w = CodeWriter()
+    symbols = Symbols(w)
+    emitter = BodyEmitter(program, w, symbols)
+    user_vars = sorted({v.name for e in body for v in _vars(e) if not v.is_wildcard and "#" not in v.name})
+    try:
+        ordered = program.order(body, set())
+        w.line("def query(c):")
+        w.indent()
+        program.function_prologue(w)
+        w.line("for _ in ONCE:")
+        w.indent()
+        start = w.level
+        exprs_values: list[str] = []
+        for expr in ordered:
+            exprs_values.append(_query_expr(emitter, expr))
+
+        def solution():
+            vals = ", ".join(exprs_values)
+            binds = ", ".join(f"{w.constant(n)}: {symbols.ident(n)}" for n in user_vars if n in symbols.bound)
+            w.line(f"yield ({vals}{',' if len(exprs_values) == 1 else ''}), {{{binds}}}")
+
+        emitter.body((), solution)
+        w.outdent(w.level - start + 1)
+    except _CompileErrors as e:
+        raise RegoCompileError(e.errors) from None
+    except Unsupported as e:
+        raise RegoCompileError([RegoError(COMPILE_ERROR, f"not supported yet: {e}", query.loc)]) from None
+    # Expression values are reported in the query's written order.
+    order = [ordered.index(e) for e in body]
+    namespace = dict(policy._namespace)
+    namespace.update(w.constant_names())
+    source = w.source()
+    exec(builtins.compile(source, "<regolite query>", "exec"), namespace)
+    inner = namespace["query"]
+
+    def run(ctx):
+        for values, bindings in inner(ctx):
+            yield [values[i] for i in order], bindings
+
+    return _CompiledQuery(run, source)
+
+
+def _query_expr(emitter: BodyEmitter, expr: ast.Expr) -> str:
+    """Emit one query expression; return the Python name of its value."""
+    w = emitter.w
+    term = expr.term
+    plain = not expr.negated and not expr.with_ and not isinstance(term, (ast.SomeDecl, ast.Every))
+    if plain and not (isinstance(term, ast.Call) and term.name in _TRUE_VALUED):
+        arity = emitter.program.arity(term) if isinstance(term, ast.Call) else None
+        if not (isinstance(term, ast.Call) and arity is not None and len(term.args) == arity + 1):
+            value = emitter.value(term)
+            name = w.name("e")
+            w.line(f"{name} = {value}")
+            emitter.fail(f"{name} is False")
+            return name
+    emitter.expr(expr)
+    return "True"
+
+
+_TRUE_VALUED = {"eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2",
+                "internal.member_3", "print", "internal.print"}
+
+
+def _vars(expr):
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Var):
+            yield node
+
+
+def _root_scope():
+    from regolite.compiler.resolve import _Scope
+
+    return _Scope()
+
+
+def compile(
+    modules: Union[Mapping[str, str], None] = None,
+    *,
+    data: Any = None,
+    rego_version: str = "v1",
+) -> Policy:
+    """Compile Rego modules (file name -> source) with optional base `data`.
+
+    Raises RegoParseError for syntax errors and RegoCompileError listing
+    every compile error (file:line:col and OPA's code).
+    """
+    parsed = []
+    parse_errors: list = []
+    for name, source in (modules or {}).items():
+        if isinstance(source, ast.Module):
+            parsed.append(source)
+            continue
+        try:
+            parsed.append(parse_module(source, name, rego_version=rego_version))
+        except RegoParseError as e:
+            parse_errors.extend(e.errors)
+    if parse_errors:
+        raise RegoParseError(parse_errors[0].message, parse_errors[0].location, parse_errors)
+    program = Program(parsed)
+    writer = program.emit()
+    if program.errors:
+        raise RegoCompileError(_sorted(program.errors))
+    base = from_json(data) if data is not None else {}
+    return Policy(program, writer, base, rego_version)
+
+
+def _sorted(errors: list) -> list:
+    def key(e):
+        loc = e.location
+        return (loc.file, loc.row, loc.col) if loc is not None else ("", 0, 0)
+
+    return sorted(errors, key=key)

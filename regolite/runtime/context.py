@@ -1,0 +1,91 @@
+"""The evaluation context one query runs in: input, data, memo, options.
+
+Generated functions take a context `c` as their first argument, so one
+compiled policy serves any number of queries and threads at once. `with`
+makes a new context (same policy, replaced input/data/functions, fresh memo).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+from regolite.runtime.ops import MISSING, U
+from regolite.values import to_text
+
+
+class Context:
+    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache")
+
+    def __init__(self, input: Any, data: Any, strict: bool = False, out=None) -> None:
+        self.input = input
+        self.data = data
+        self.memo: dict = {}
+        self.strict = strict
+        self.data_with: Optional[dict] = None
+        self.mocks: Optional[dict] = None
+        self.out = out
+        self.cache: dict = {}  # per-query results of nondeterministic builtins
+
+    def builtin_error(self, error, name: str, loc: Any) -> Any:
+        """A builtin failed: an error in strict mode, else the call is undefined."""
+        if self.strict:
+            raise error.at(name, loc)
+        return U
+
+    def base_at(self, path: tuple) -> Any:
+        doc = self.data
+        for key in path:
+            if type(doc) is not dict:
+                return U
+            doc = doc.get(key, U)
+        return doc
+
+    def override(self, path: tuple) -> Any:
+        """The value `with data...` gives `path` (or a prefix of it), else MISSING."""
+        for i in range(len(path), 0, -1):
+            value = self.data_with.get(path[:i], MISSING)
+            if value is not MISSING:
+                for key in path[i:]:
+                    if type(value) is not dict:
+                        return U
+                    value = value.get(key, U)
+                return value
+        return MISSING
+
+    def with_(self, *replacements) -> "Context":
+        c = Context(self.input, self.data, self.strict, self.out)
+        c.data_with = self.data_with
+        c.mocks = self.mocks
+        c.cache = self.cache
+        for kind, path, value in replacements:
+            if kind == "input":
+                c.input = _replace_at(c.input, path, value)
+            elif kind == "data":
+                c.data = _replace_at(c.data, path, value)
+                c.data_with = dict(c.data_with or {})
+                c.data_with[path] = value
+            else:
+                c.mocks = dict(c.mocks or {})
+                c.mocks[path] = value
+        return c
+
+    def print(self, args: tuple, loc: Any) -> None:
+        text = " ".join("<undefined>" if a is U else a if type(a) is str else to_text(a) for a in args)
+        out = self.out
+        if out is None:
+            out = sys.stderr
+        if callable(out):
+            out(text)
+        else:
+            out.write(text + "\n")
+
+
+def _replace_at(doc: Any, path: tuple, value: Any) -> Any:
+    """`doc` with `value` at `path`, copying only the objects along the path."""
+    if not path:
+        return value
+    base = dict(doc) if type(doc) is dict else {}
+    key = path[0]
+    base[key] = _replace_at(base.get(key, U) if base.get(key, U) is not U else {}, path[1:], value)
+    return base

@@ -1,0 +1,196 @@
+"""What generated code calls: lookups, iteration, comparison, conflicts.
+
+These are the operations with Rego semantics that are too long to inline:
+they never raise on a type mismatch, they answer UNDEFINED (for lookups) or
+False (for comparisons) as Rego does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from regolite.errors import EVAL_CONFLICT_ERROR, RegoEvalError
+from regolite.values import UNDEFINED, RegoSet, compare, equal, freeze, thaw
+
+U = UNDEFINED
+ONCE = (None,)
+
+
+class _Missing:
+    """Memo marker: not computed yet (UNDEFINED is a valid memoised answer)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+def index(x: Any, key: Any) -> Any:
+    """`x[key]` for any collection and key, UNDEFINED when absent."""
+    t = type(x)
+    if t is dict:
+        return x.get(key if type(key) is str else freeze(key), U)
+    if t is list:
+        tk = type(key)
+        if tk is int:
+            return x[key] if 0 <= key < len(x) else U
+        if tk is float and key.is_integer():
+            k = int(key)
+            return x[k] if 0 <= k < len(x) else U
+        return U
+    if t is RegoSet:
+        return key if key in x else U
+    return U
+
+
+def items(x: Any) -> Iterable:
+    """(key, value) pairs of a collection; object keys may be frozen (see thaw_key)."""
+    t = type(x)
+    if t is dict:
+        return x.items()
+    if t is list:
+        return enumerate(x)
+    if t is RegoSet:
+        return set_pairs(x)
+    return ()
+
+
+def set_pairs(s: RegoSet):
+    for v in s:
+        yield v, v
+
+
+def values(x: Any) -> Iterable:
+    """The values (elements) of a collection."""
+    t = type(x)
+    if t is dict:
+        return x.values()
+    if t is list or t is RegoSet:
+        return x
+    return ()
+
+
+def thaw_key(k: Any) -> Any:
+    return k if type(k) is str else thaw(k)
+
+
+def is_collection(x: Any) -> bool:
+    t = type(x)
+    return t is dict or t is list or t is RegoSet
+
+
+def member(x: Any, coll: Any) -> bool:
+    """`x in coll`: x is one of the collection's values (elements)."""
+    t = type(coll)
+    if t is RegoSet:
+        return x in coll
+    if t is list:
+        for v in coll:
+            if v is x or equal(v, x):
+                return True
+        return False
+    if t is dict:
+        for v in coll.values():
+            if v is x or equal(v, x):
+                return True
+        return False
+    return False
+
+
+def member_kv(k: Any, v: Any, coll: Any) -> bool:
+    """`k, v in coll`: coll[k] is v."""
+    found = index(coll, k)
+    if found is U:
+        return False
+    if type(coll) is RegoSet:
+        return equal(k, v)
+    return found is v or equal(found, v)
+
+
+def _simple(a: Any, b: Any) -> bool:
+    ta = type(a)
+    return ta is type(b) and (ta is str or ta is int or ta is float)
+
+
+def lt(a: Any, b: Any) -> bool:
+    return a < b if _simple(a, b) else compare(a, b) < 0
+
+
+def lte(a: Any, b: Any) -> bool:
+    return a <= b if _simple(a, b) else compare(a, b) <= 0
+
+
+def gt(a: Any, b: Any) -> bool:
+    return a > b if _simple(a, b) else compare(a, b) > 0
+
+
+def gte(a: Any, b: Any) -> bool:
+    return a >= b if _simple(a, b) else compare(a, b) >= 0
+
+
+def neq(a: Any, b: Any) -> bool:
+    return not equal(a, b)
+
+
+def conflict(message: str, loc: Any = None) -> RegoEvalError:
+    return RegoEvalError(EVAL_CONFLICT_ERROR, message, loc)
+
+
+def object_insert(obj: dict, key: Any, value: Any, loc: Any = None) -> None:
+    """Add key: value to an object being built; the same key twice must agree."""
+    fk = key if type(key) is str else freeze(key)
+    old = obj.get(fk, U)
+    if old is U:
+        obj[fk] = value
+    elif not (old is value or equal(old, value)):
+        raise conflict("object keys must be unique", loc)
+
+
+def merge_value(result: Any, value: Any, what: str, loc: Any = None) -> Any:
+    """Combine a complete rule's value with a new one; different values conflict."""
+    if result is U or result is value or equal(result, value):
+        return value
+    raise conflict(what, loc)
+
+
+def set_path(doc: dict, path: tuple, value: Any, loc: Any = None) -> None:
+    """Put `value` at `path` inside nested objects (for ref-head rules)."""
+    for key in path[:-1]:
+        fk = key if type(key) is str else freeze(key)
+        nxt = doc.get(fk, U)
+        if nxt is U:
+            nxt = {}
+            doc[fk] = nxt
+        elif type(nxt) is not dict:
+            raise conflict("object keys must be unique", loc)
+        doc = nxt
+    object_insert(doc, path[-1], value, loc)
+
+
+def merge_objects(a: Any, b: Any) -> Any:
+    """Deep-merge two objects (base data under a virtual document)."""
+    if type(a) is not dict or type(b) is not dict:
+        return b
+    out = dict(a)
+    for k, v in b.items():
+        old = out.get(k, U)
+        out[k] = v if old is U else merge_objects(old, v)
+    return out
+
+
+def template_text(parts: Iterable[Any]) -> str:
+    """A template string's text: strings as they are, other values as OPA prints them."""
+    from regolite.values import to_text
+
+    out = []
+    for p in parts:
+        if type(p) is str:
+            out.append(p)
+        elif type(p) is RegoSet and len(p) == 0:
+            out.append("set()")
+        else:
+            out.append(to_text(p))
+    return "".join(out)
