@@ -250,6 +250,18 @@ class Block(Term):
         return {"type": "body", "value": body_json(self.body)}
 
 
+@dataclass(frozen=True, slots=True)
+class BuiltinRef(Term):
+    """A builtin function named as a value: only `with f as count` makes one
+    (name resolution turns the bare name into this)."""
+
+    name: str
+    loc: Location = _loc()
+
+    def to_json(self) -> dict:
+        return {"type": "ref", "value": [{"type": "var", "value": self.name}]}
+
+
 # --- expressions and bodies ---------------------------------------------------
 
 

@@ -71,4 +71,13 @@ class RegoCompileError(RegoError):
 
 
 class RegoEvalError(RegoError):
-    """An error raised while evaluating (type, builtin, conflict...)."""
+    """An error raised while evaluating (type, builtin, conflict...).
+
+    Printed as OPA prints evaluation errors: `file:row: code: message`.
+    """
+
+    def __str__(self) -> str:
+        loc = self.location
+        if loc is None:
+            return f"{self.code}: {self.message}"
+        return f"{loc.file}:{loc.row}: {self.code}: {self.message}"

@@ -19,6 +19,7 @@ from regolite.ast import (
     Array, ArrayComprehension, Block, Call, Every, Expr, Object, ObjectComprehension, Ref, Scalar,
     Set, SetComprehension, SomeDecl, TemplateString, Term, Var,
 )
+from regolite.builtins import REGISTRY
 from regolite.compiler.safety import pattern_vars, vars_in
 from regolite.compiler.writer import CodeWriter, has_safe_repr
 from regolite.errors import RegoError, TYPE_ERROR
@@ -216,6 +217,7 @@ class BodyEmitter:
         self.w.line("return False")
         self.w.outdent()
         kk = self.w.name("t")
+        self.fail(f"not is_collection({domain})")
         self.w.line(f"if not all({fn}(thaw_key({kk}), {v}) for {kk}, {v} in items({domain})):")
         self.w.indent()
         self.w.line("continue")
@@ -239,7 +241,10 @@ class BodyEmitter:
         """`expr with target as value...`: run expr in a context with the replacements."""
         replacements = []
         for w in expr.with_:
-            value = self.value(w.value)
+            if not self.program.is_function_target(w.target):
+                value = self.value(w.value)
+            else:
+                value = self.program.mock_replacement(w.value, self)
             replacements.append(self.program.with_replacement(w, value, self))
         before = self.sym.copy_bound()
         fn = self.w.name("with")
@@ -412,21 +417,22 @@ class BodyEmitter:
             current, operands = self.program.data_ref(operands, self)
         else:
             current = self.value(head)
+        base = current == "data"
         for op in operands:
-            current = self.step(current, op)
+            current = self.step(current, op, base)
         return current
 
-    def step(self, current: str, op: Term) -> str:
+    def step(self, current: str, op: Term, base: bool = False) -> str:
         """One ref operand: a lookup, or (for an unbound var or pattern) a loop."""
         tmp = self.w.name("t")
         if isinstance(op, Scalar) and type(op.value) is str:
             key = self.w.constant(op.value)
-            self.w.line(f"{tmp} = {current}.get({key}, U) if type({current}) is dict else U")
+            self.w.line(f"{tmp} = {current}.get({key}, U) if type({current}) is dict else index({current}, {key})")
             self.fail(f"{tmp} is U")
             return tmp
         if not self._unbound(op) and not isinstance(op, Var) or isinstance(op, Var) and op.name in self.sym.bound:
             key = self.value(op)
-            self.w.line(f"{tmp} = index({current}, {key})")
+            self.w.line(f"{tmp} = {'index_base' if base else 'index'}({current}, {key})")
             self.fail(f"{tmp} is U")
             return tmp
         if isinstance(op, Var) and op.is_wildcard:
@@ -458,8 +464,24 @@ class BodyEmitter:
         result = self.w.name("t")
         callee, kind = self.program.callee(call, self)
         loc = self.w.constant(call.loc)
+        builtin = REGISTRY.get(name) if kind == "builtin" else None
+        mock_name = call.func.dotted() or ""
+        if mock_name in self.program.mocked:
+            is_fn = kind == "function"
+            self.w.line(
+                f"{result} = c.mocked({self.w.constant(mock_name)}, {callee}, {is_fn}, "
+                f"({''.join(a + ', ' for a in args)}), {loc})"
+            )
+            self.fail(f"{result} is U")
+            return result
         if kind == "function":
             self.w.line(f"{result} = {callee}(c, {', '.join(args)})")
+        elif builtin is not None and builtin.relation:
+            self.w.line(f"for {result} in c.relation({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc}):")
+            self.w.indent()
+            return result
+        elif builtin is not None and builtin.nondeterministic:
+            self.w.line(f"{result} = c.once({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
         else:
             self.w.line("try:")
             self.w.indent()

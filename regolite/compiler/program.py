@@ -57,9 +57,10 @@ class Node:
     path: tuple
     children: dict = field(default_factory=dict)
     group: Optional[Group] = None
+    package: bool = False  # a package's node is a document even with no rules
 
     def has_rules(self) -> bool:
-        return self.group is not None or any(c.has_rules() for c in self.children.values())
+        return self.package or self.group is not None or any(c.has_rules() for c in self.children.values())
 
 
 class Program:
@@ -71,7 +72,7 @@ class Program:
         self.nodes: list[Node] = [self.root]
         self.groups: list[Group] = []
         self.data_withs = False
-        self.mocked: set[str] = set()
+        self.mocked: set[str] = set()  # functions some `with` replaces (resolved names)
         self._collect(modules)
         self._check_with_targets(modules)
 
@@ -97,6 +98,7 @@ class Program:
                 names.add(r.head.ref.terms[0].name)
         for m in modules:
             package = tuple(t.value for t in m.package.path.terms[1:])
+            self._node(package).package = True
             scope = ModuleScope.of(m, by_package[package])
             for rule in m.rules:
                 self._add_rule(rule, scope, package)
@@ -131,7 +133,7 @@ class Program:
         elif group.kind != kind:
             self.errors.append(RegoError(TYPE_ERROR, f"conflicting rules {group.text} found", rule.loc))
             return
-        resolved = Resolver(scope, self.errors).rule(rule)
+        resolved = Resolver(scope, self.errors, self.mocked).rule(rule)
         if kind == "function":
             arity = len(head.args)
             if group.arity is None:
@@ -152,8 +154,6 @@ class Program:
                     head = node.target.terms[0]
                     if isinstance(head, Var) and head.name == "data":
                         self.data_withs = True
-                    elif not (isinstance(head, Var) and head.name == "input"):
-                        self.mocked.add(node.target.dotted() or "")
 
     # --- lookups the body emitter asks for -------------------------------------------------
 
@@ -189,6 +189,9 @@ class Program:
 
     def callee(self, call: Call, emitter: BodyEmitter) -> tuple[str, str]:
         func = call.func
+        name = func.dotted() or ""
+        if name in self.mocked and not self._function_exists(call):
+            return "None", "builtin"  # only ever called through its mock
         if isinstance(func.terms[0], Var) and func.terms[0].name == "data":
             path = tuple(t.value for t in func.terms[1:])
             group = self.group_at(path)
@@ -208,6 +211,13 @@ class Program:
                 call.loc,
             )])
         return f"B[{emitter.w.constant(name)}]", "builtin"
+
+    def _function_exists(self, call: Call) -> bool:
+        func = call.func
+        if isinstance(func.terms[0], Var) and func.terms[0].name == "data":
+            group = self.group_at(tuple(t.value for t in func.terms[1:]))
+            return group is not None and group.kind == "function"
+        return call.name in REGISTRY
 
     def data_ref(self, operands: list, emitter: BodyEmitter) -> tuple[str, list]:
         """Where a `data...` ref starts: a rule function, a virtual document, or base data."""
@@ -238,10 +248,21 @@ class Program:
         emitter.w.line(f"{tmp} = vdoc_{node.id}(c)")
         return tmp, rest
 
+    def is_function_target(self, target: Ref) -> bool:
+        """Does `with target as ...` replace a function (rather than a document)?"""
+        head = target.terms[0]
+        if isinstance(head, Var) and head.name == "input":
+            return False
+        if isinstance(head, Var) and head.name == "data":
+            path = tuple(t.value for t in target.terms[1:] if isinstance(t, Scalar))
+            group = self.group_at(path) if len(path) == len(target.terms) - 1 else None
+            return group is not None and group.kind == "function"
+        return True
+
     def with_replacement(self, w: ast.With, value: str, emitter: BodyEmitter) -> str:
         target = w.target
         head = target.terms[0]
-        if isinstance(head, Var) and head.name in ("input", "data"):
+        if not self.is_function_target(target):
             path = []
             for t in target.terms[1:]:
                 if not (isinstance(t, Scalar) and isinstance(t.value, str)):
@@ -249,9 +270,18 @@ class Program:
                 path.append(t.value)
             return f"({emitter.w.constant(head.name)}, {emitter.w.constant(tuple(path))}, {value})"
         name = target.dotted() or ""
-        if isinstance(value, str) and value.startswith("B["):
-            pass
         return f"('fn', {emitter.w.constant(name)}, {value})"
+
+    def mock_replacement(self, term: Term, emitter: BodyEmitter) -> str:
+        """What a function is replaced with: ('function', f) / ('builtin', f) / ('value', v)."""
+        if isinstance(term, ast.BuiltinRef):
+            return f"('builtin', B[{emitter.w.constant(term.name)}], {emitter.w.constant(term.name)})"
+        if isinstance(term, Ref) and isinstance(term.terms[0], Var) and term.terms[0].name == "data":
+            path = tuple(t.value for t in term.terms[1:] if isinstance(t, Scalar))
+            group = self.group_at(path) if len(path) == len(term.terms) - 1 else None
+            if group is not None and group.kind == "function":
+                return f"('function', {group.fn}, None)"
+        return f"('value', {emitter.value(term)}, None)"
 
     @staticmethod
     def function_prologue(w: CodeWriter) -> None:
@@ -290,9 +320,13 @@ class Program:
                 w.line(f"v = vdoc_{child.id}(c)")
             else:
                 continue
-            w.line("if v is not U:")
+            w.line(f"if v is not U and {k} not in doc:")
             w.indent()
-            w.line(f"doc[{k}] = merge_objects(doc.get({k}, U), v) if {k} in doc else v")
+            w.line(f"doc[{k}] = v")
+            w.outdent()
+            w.line(f"elif v is not U:")
+            w.indent()
+            w.line(f"doc[{k}] = merge_objects(v, doc[{k}])")
             w.outdent()
         w.line("return doc")
         w.outdent()
@@ -358,6 +392,18 @@ class Program:
                 w.line(f"for path, v in {group.fn}_{i}(c):")
                 w.indent()
                 w.line("set_path(result, path, v)")
+                w.outdent()
+            node = self._node(group.path)
+            for key, child in sorted(node.children.items()):
+                if child.group is not None and child.group.kind != "function":
+                    w.line(f"v = {child.group.fn}(c)")
+                elif child.group is None and child.has_rules():
+                    w.line(f"v = vdoc_{child.id}(c)")
+                else:
+                    continue
+                w.line("if v is not U:")
+                w.indent()
+                w.line(f"object_insert(result, {w.constant(key)}, v)")
                 w.outdent()
         if memo:
             w.line(f"c.memo[{group.id}] = result")

@@ -75,10 +75,11 @@ class _Scope:
 class Resolver:
     """Resolves the names of one rule (head, body, else chain)."""
 
-    def __init__(self, scope: ModuleScope, errors: list) -> None:
+    def __init__(self, scope: ModuleScope, errors: list, mocked: Optional[set] = None) -> None:
         self.module = scope
         self.errors = errors
         self.counts: dict[str, int] = {}
+        self.mocked = mocked if mocked is not None else set()  # with targets that are functions
 
     def error(self, message: str, loc) -> None:
         self.errors.append(RegoError(COMPILE_ERROR, message, loc))
@@ -113,7 +114,7 @@ class Resolver:
         if rule.else_ is not None:
             # an else branch shares the function's arguments, not the body's locals
             else_rule = replace(rule.else_, head=replace(rule.else_.head, args=head.args))
-            else_ = Resolver(self.module, self.errors).rule(else_rule)
+            else_ = Resolver(self.module, self.errors, self.mocked).rule(else_rule)
         return replace(rule, head=new_head, body=body, else_=else_)
 
     # --- bodies -----------------------------------------------------------------
@@ -181,7 +182,7 @@ class Resolver:
             new = Block(self.body(term.body, scope)[0], term.loc)
         else:
             new = self.term(term, scope)
-        withs = tuple(With(self.with_target(w.target), self.term(w.value, scope), w.loc) for w in expr.with_)
+        withs = tuple(With(self.with_target(w.target), self.with_value(w.value, scope), w.loc) for w in expr.with_)
         return Expr(new, expr.negated, withs, expr.loc)
 
     def with_target(self, target: Ref) -> Ref:
@@ -189,8 +190,21 @@ class Resolver:
         if isinstance(head, Var) and head.name not in ROOTS:
             resolved = self.global_ref(head)
             if resolved is not None:
-                return Ref(resolved.terms + target.terms[1:], target.loc)
+                target = Ref(resolved.terms + target.terms[1:], target.loc)
+        if not (isinstance(head, Var) and head.name == "input"):
+            self.mocked.add(target.dotted() or "")
         return target
+
+    def with_value(self, value: Term, scope: _Scope) -> Term:
+        """A with value; a bare builtin name (`with count as sum`) stays a function."""
+        from regolite.builtins import REGISTRY
+
+        name = value.dotted() if isinstance(value, Ref) else value.name if isinstance(value, Var) else None
+        if name is not None and name in REGISTRY:
+            head = name.split(".")[0]
+            if scope.lookup(head) is None and not self._is_global(head):
+                return ast.BuiltinRef(name, value.loc)
+        return self.term(value, scope)
 
     # --- terms --------------------------------------------------------------------
 
@@ -311,8 +325,20 @@ def _shallow_vars(node) -> list[Var]:
         if isinstance(n, Every):
             stack.append(n.domain)
             continue
+        if isinstance(n, With):
+            # the target names a document or function, not a var; so may the value
+            if not _names_builtin(n.value):
+                stack.append(n.value)
+            continue
         if isinstance(n, Call):
             stack.extend(reversed(n.args))  # not the function name
             continue
         stack.extend(reversed(list(n.children())))
     return out
+
+
+def _names_builtin(term) -> bool:
+    from regolite.builtins import REGISTRY
+
+    name = term.dotted() if isinstance(term, Ref) else term.name if isinstance(term, Var) else None
+    return name is not None and name in REGISTRY

@@ -32,6 +32,7 @@ def reorder(body: tuple, bound: set, arity_of, errors: list) -> tuple:
     `arity_of(call)` gives a call's declared arity (None if unknown), to
     tell an output argument from an input.
     """
+    arity_of = _Env(arity_of, set(bound) | _shallow_names(body))
     remaining = list(body)
     ordered: list[Expr] = []
     while remaining:
@@ -39,7 +40,7 @@ def reorder(body: tuple, bound: set, arity_of, errors: list) -> tuple:
         rest = []
         for expr in remaining:
             outs = outputs(expr, bound, arity_of)
-            if needs(expr, bound) - outs <= bound:
+            if needs(expr, arity_of) - outs <= bound:
                 ordered.append(expr)
                 bound |= outs
                 progress = True
@@ -50,11 +51,48 @@ def reorder(body: tuple, bound: set, arity_of, errors: list) -> tuple:
             break
     for expr in remaining:
         outs = outputs(expr, bound, arity_of)
-        for var in _var_nodes(expr):
+        for var in _var_nodes(expr, arity_of):
             if var.name not in bound and var.name not in outs:
                 errors.append(RegoError(UNSAFE_VAR_ERROR, f"var {_display(var)} is unsafe", var.loc))
                 break
     return tuple(ordered) + tuple(remaining)
+
+
+def _no_arity(call) -> None:
+    return None
+
+
+class _Env:
+    """The arity function, plus the names of the body being ordered (see free_vars)."""
+
+    __slots__ = ("arity_of", "outer")
+
+    def __init__(self, arity_of, outer: set) -> None:
+        self.arity_of = getattr(arity_of, "arity_of", arity_of)
+        self.outer = outer
+
+    def __call__(self, call):
+        return self.arity_of(call)
+
+
+def _shallow_names(body: tuple) -> set:
+    """Names of the vars a body mentions outside its nested bodies."""
+    names: set = set()
+    for expr in body:
+        stack: list = [expr.term] + [w.value for w in expr.with_]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, Var):
+                names.add(n.name)
+            elif isinstance(n, (ArrayComprehension, SetComprehension, ObjectComprehension, Block)):
+                continue
+            elif isinstance(n, Every):
+                stack.append(n.domain)
+            elif isinstance(n, Call):
+                stack.extend(n.args)
+            elif n is not None and hasattr(n, "children"):
+                stack.extend(n.children())
+    return names
 
 
 def _display(var: Var) -> str:
@@ -63,34 +101,33 @@ def _display(var: Var) -> str:
     return var.name.split("#")[0]
 
 
-def needs(expr: Expr, bound: set) -> set:
-    """The local vars `expr` reads (everything but what it can bind itself)."""
-    names = {v.name for v in _var_nodes(expr)}
-    return names
+def needs(expr: Expr, arity_of=None) -> set:
+    """The local vars `expr` mentions (what it binds itself is taken off by the caller)."""
+    return {v.name for v in _var_nodes(expr, arity_of)}
 
 
-def _var_nodes(expr: Expr) -> Iterator[Var]:
+def _var_nodes(expr: Expr, arity_of=None) -> Iterator[Var]:
     """Vars of an expression, with a nested body's free vars (not its own locals)."""
     term = expr.term
     if isinstance(term, SomeDecl):
         if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
-            yield from vars_in(term.symbols[0])
+            yield from vars_in(term.symbols[0], arity_of)
         return
     if isinstance(term, Every):
-        yield from vars_in(term.domain)
+        yield from vars_in(term.domain, arity_of)
         local = {v.name for v in vars_in(term.key)} if term.key is not None else set()
         local |= {v.name for v in vars_in(term.value)}
-        for v in free_vars(term.body, local):
+        for v in free_vars(term.body, local, (), arity_of):
             yield v
     elif isinstance(term, Block):
-        yield from free_vars(term.body, set())
+        yield from free_vars(term.body, set(), (), arity_of)
     else:
-        yield from vars_in(term)
+        yield from vars_in(term, arity_of)
     for w in expr.with_:
-        yield from vars_in(w.value)
+        yield from vars_in(w.value, arity_of)
 
 
-def vars_in(term) -> Iterator[Var]:
+def vars_in(term, arity_of=None) -> Iterator[Var]:
     """Vars in a term; a comprehension contributes only its free vars."""
     if term is None:
         return
@@ -100,52 +137,65 @@ def vars_in(term) -> Iterator[Var]:
         for t in term.terms:
             if isinstance(t, Var) and t is term.terms[0] and t.name in ("data", "input"):
                 continue
-            yield from vars_in(t)
+            yield from vars_in(t, arity_of)
     elif isinstance(term, Call):
         for a in term.args:
-            yield from vars_in(a)
+            yield from vars_in(a, arity_of)
     elif isinstance(term, (Array, Set)):
         for t in term.items:
-            yield from vars_in(t)
+            yield from vars_in(t, arity_of)
     elif isinstance(term, Object):
         for k, v in term.items:
-            yield from vars_in(k)
-            yield from vars_in(v)
+            yield from vars_in(k, arity_of)
+            yield from vars_in(v, arity_of)
     elif isinstance(term, ArrayComprehension) or isinstance(term, SetComprehension):
-        yield from free_vars(term.body, set(), (term.term,))
+        yield from free_vars(term.body, set(), (term.term,), arity_of)
     elif isinstance(term, ObjectComprehension):
-        yield from free_vars(term.body, set(), (term.key, term.value))
+        yield from free_vars(term.body, set(), (term.key, term.value), arity_of)
     elif isinstance(term, TemplateString):
         for p in term.parts:
             if not isinstance(p, str):
-                yield from vars_in(p)
+                yield from vars_in(p, arity_of)
 
 
-def free_vars(body: tuple, local: set, heads: Iterable[Term] = ()) -> Iterator[Var]:
+def free_vars(body: tuple, local: set, heads: Iterable[Term] = (), arity_of=None) -> Iterator[Var]:
     """Vars a nested body reads from outside: those it neither declares nor binds.
 
     After resolution a nested body's own vars have names that no outer var
     has, so "free" means: not bound anywhere inside this body.
     """
-    own = set(local) | bound_inside(body)
+    outer = getattr(arity_of, "outer", None)
+    if outer is not None:
+        # After resolution a var in a nested body is the outer body's var
+        # exactly when the outer body has a var of that name.
+        for expr in body:
+            for v in _var_nodes(expr, arity_of):
+                if v.name in outer and v.name not in local:
+                    yield v
+        for h in heads:
+            for v in vars_in(h, arity_of):
+                if v.name in outer and v.name not in local:
+                    yield v
+        return
+    own = set(local) | bound_inside(body, arity_of)
     for expr in body:
-        for v in _var_nodes(expr):
+        for v in _var_nodes(expr, arity_of):
             if v.name not in own:
                 yield v
     for h in heads:
-        for v in vars_in(h):
+        for v in vars_in(h, arity_of):
             if v.name not in own:
                 yield v
 
 
-def bound_inside(body: tuple) -> set:
+def bound_inside(body: tuple, arity_of=None) -> set:
     """Names a body can bind by itself (its outputs with nothing bound outside)."""
     bound: set = set()
     changed = True
     while changed:
         changed = False
         for expr in body:
-            outs = outputs(expr, bound, lambda call: None)
+            outs = outputs(expr, bound, arity_of or _no_arity)
             if not outs <= bound:
                 bound |= outs
                 changed = True
@@ -172,8 +222,8 @@ def outputs(expr: Expr, bound: set, arity_of) -> set:
         if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
             call = term.symbols[0]
             *targets, coll = call.args
-            _ref_outputs(coll, bound, out)
-            if _known(coll, bound | out):
+            _ref_outputs(coll, bound, out, arity_of)
+            if _known(coll, bound | out, arity_of):
                 for t in targets:
                     out |= pattern_vars(t)
         return out - bound
@@ -192,37 +242,37 @@ def _term_outputs(term, known: set, out: set, arity_of, top: bool = False) -> No
         name = term.name
         if name in UNIFY and len(term.args) == 2:
             a, b = term.args
-            _ref_outputs(a, known, out)
-            _ref_outputs(b, known, out)
-            _unify_outputs(a, b, known | out, out)
+            _ref_outputs(a, known, out, arity_of)
+            _ref_outputs(b, known, out, arity_of)
+            _unify_outputs(a, b, known | out, out, arity_of)
             return
         for arg in term.args:
-            _ref_outputs(arg, known, out)
+            _ref_outputs(arg, known, out, arity_of)
             _term_outputs(arg, known, out, arity_of)
         arity = arity_of(term)
         if top and arity is not None and len(term.args) == arity + 1:
             inputs = term.args[:-1]
-            if all(_known(a, known | out) for a in inputs):
+            if all(_known(a, known | out, arity_of) for a in inputs):
                 out |= pattern_vars(term.args[-1])
         return
-    _ref_outputs(term, known, out)
+    _ref_outputs(term, known, out, arity_of)
 
 
-def _unify_outputs(a: Term, b: Term, known: set, out: set) -> None:
+def _unify_outputs(a: Term, b: Term, known: set, out: set, arity_of=None) -> None:
     if isinstance(a, Array) and isinstance(b, Array) and len(a.items) == len(b.items):
         for x, y in zip(a.items, b.items):
-            _unify_outputs(x, y, known | out, out)
+            _unify_outputs(x, y, known | out, out, arity_of)
         return
     if isinstance(a, Object) and isinstance(b, Object) and len(a.items) == len(b.items):
         bk = {_key_text(k): v for k, v in b.items}
         for k, v in a.items:
             other = bk.get(_key_text(k))
             if other is not None:
-                _unify_outputs(v, other, known | out, out)
+                _unify_outputs(v, other, known | out, out, arity_of)
         return
-    if _known(a, known | out):
+    if _known(a, known | out, arity_of):
         out |= pattern_vars(b)
-    if _known(b, known | out):
+    if _known(b, known | out, arity_of):
         out |= pattern_vars(a)
 
 
@@ -230,11 +280,11 @@ def _key_text(term: Term) -> str:
     return repr(term.to_json())
 
 
-def _ref_outputs(term, known: set, out: set) -> None:
+def _ref_outputs(term, known: set, out: set, arity_of=None) -> None:
     """Vars in ref operands, bindable by enumerating the collection before them."""
     for node in _refs_in(term):
         head = node.terms[0]
-        prefix_known = _known(head, known | out) if not _is_root(head) else True
+        prefix_known = _known(head, known | out, arity_of) if not _is_root(head) else True
         for op in node.terms[1:]:
             if not prefix_known:
                 break
@@ -242,7 +292,7 @@ def _ref_outputs(term, known: set, out: set) -> None:
                 out.add(op.name)
             elif isinstance(op, (Array, Object)):
                 out |= pattern_vars(op)
-            elif not _known(op, known | out):
+            elif not _known(op, known | out, arity_of):
                 prefix_known = False
 
 
@@ -269,9 +319,9 @@ def _is_root(term) -> bool:
     return isinstance(term, Var) and term.name in ("data", "input")
 
 
-def _known(term, known: set) -> bool:
+def _known(term, known: set, arity_of=None) -> bool:
     """Is `term` computable with `known` bound (refs need their operands too)?"""
-    return all(v.name in known for v in vars_in(term))
+    return all(v.name in known for v in vars_in(term, arity_of))
 
 
 def pattern_vars(term) -> set:

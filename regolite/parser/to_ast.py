@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 import threading
 from typing import Any, Optional
 
@@ -85,8 +86,12 @@ def decode_string(tok: Token) -> str:
 
 
 def decode_number(tok: Token) -> Scalar:
+    """A number literal: an exact int when it denotes an integer (`1e30`, `2.0`), else a float."""
     text = str(tok)
     if "." in text or "e" in text or "E" in text:
+        exact = Decimal(text)
+        if exact == exact.to_integral_value() and abs(exact.adjusted()) < 400:
+            return Scalar(int(exact), loc_of(tok))
         return Scalar(float(text), loc_of(tok))
     return Scalar(int(text), loc_of(tok))
 

@@ -33,6 +33,64 @@ class Context:
             raise error.at(name, loc)
         return U
 
+    def once(self, fn, name: str, args: tuple, loc: Any) -> Any:
+        """A nondeterministic builtin (time.now_ns, rand.intn, uuid.rfc4122):
+        the first result for these arguments holds for the whole query."""
+        from regolite.builtins import BuiltinError
+        from regolite.values import freeze
+
+        key = (name, freeze(list(args)))
+        found = self.cache.get(key, MISSING)
+        if found is MISSING:
+            try:
+                found = fn(*args)
+            except BuiltinError as e:
+                found = self.builtin_error(e, name, loc)
+            self.cache[key] = found
+        return found
+
+    def relation(self, fn, name: str, args: tuple, loc: Any):
+        """The results of a relation builtin (walk), one at a time."""
+        from regolite.builtins import BuiltinError
+
+        try:
+            results = list(fn(*args))
+        except BuiltinError as e:
+            self.builtin_error(e, name, loc)
+            return ()
+        return results
+
+    def mocked(self, name: str, fn, is_function: bool, args: tuple, loc: Any) -> Any:
+        """Call `name`, or what a `with` replaced it with in this context.
+
+        A replacement function runs with no mocks in force, so a mock that
+        calls the function it replaces reaches the original.
+        """
+        replacement = self.mocks.get(name) if self.mocks else None
+        if replacement is None:
+            if fn is None:
+                from regolite.errors import EVAL_BUILTIN_ERROR, RegoEvalError
+
+                raise RegoEvalError(EVAL_BUILTIN_ERROR, f"{name}: not provided by regolite", loc)
+            return self._call(fn, is_function, name, args, loc, self)
+        kind, target, target_name = replacement
+        if kind == "value":
+            return target
+        inner = Context(self.input, self.data, self.strict, self.out)
+        inner.data_with = self.data_with
+        inner.cache = self.cache
+        return self._call(target, kind == "function", target_name or name, args, loc, inner)
+
+    def _call(self, fn, is_function: bool, name: str, args: tuple, loc: Any, ctx: "Context") -> Any:
+        from regolite.builtins import BuiltinError
+
+        if is_function:
+            return fn(ctx, *args)
+        try:
+            return fn(*args)
+        except BuiltinError as e:
+            return self.builtin_error(e, name, loc)
+
     def base_at(self, path: tuple) -> Any:
         doc = self.data
         for key in path:

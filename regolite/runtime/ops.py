@@ -46,6 +46,14 @@ def index(x: Any, key: Any) -> Any:
     return U
 
 
+def index_base(x: Any, key: Any) -> Any:
+    """A lookup in base data, whose object keys are strings: a number key
+    reads the key spelled as that number (OPA's storage paths)."""
+    if type(x) is dict and (type(key) is int or type(key) is float):
+        return x.get(str(key), U)
+    return index(x, key)
+
+
 def items(x: Any) -> Iterable:
     """(key, value) pairs of a collection; object keys may be frozen (see thaw_key)."""
     t = type(x)

@@ -150,7 +150,7 @@ def test_operand_error_and_builtin_error():
 def test_error_at_call_site():
     err = OperandTypeError(1, "string", 1).at("upper", Location("p.rego", 4, 9))
     assert type(err) is RegoEvalError
-    assert str(err) == "p.rego:4:9: eval_type_error: upper: operand 1 must be string but got number"
+    assert str(err) == "p.rego:4: eval_type_error: upper: operand 1 must be string but got number"
     assert str(BuiltinError("divide by zero").at("div")) == "eval_builtin_error: div: divide by zero"
 
 
