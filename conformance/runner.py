@@ -91,8 +91,7 @@ def evaluate(case: Case) -> list:
     if "input" in spec:
         kwargs["input"] = spec["input"]
     elif "input_term" in spec:
-        term = regolite.compile({}).query(f"__x := {spec['input_term']}")
-        kwargs["input"] = term[0]["bindings"]["__x"]
+        kwargs["input"] = regolite.compile({})._term_value(spec["input_term"])
     return policy.query(spec["query"], **kwargs)
 
 

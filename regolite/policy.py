@@ -42,6 +42,7 @@ RUNTIME_NAMES = {
     "merge_value": ops.merge_value,
     "object_insert": ops.object_insert,
     "set_path": ops.set_path,
+    "add_at_path": ops.add_at_path,
     "merge_objects": ops.merge_objects,
     "template_text": ops.template_text,
     "RegoSet": RegoSet,
@@ -102,6 +103,12 @@ class Policy:
         ctx = self._context(input, strict_builtin_errors, None)
         for values, _ in compiled.function(ctx):
             return to_json(values[0])
+        return UNDEFINED
+
+    def _term_value(self, text: str) -> Any:
+        """The Rego value (sets and all, not JSON) of a constant term's text."""
+        for values, _ in self._compiled_query(text).function(self._context(_ABSENT, False, None)):
+            return values[0]
         return UNDEFINED
 
     def _context(self, input: Any, strict: bool, print_to) -> Context:

@@ -114,8 +114,11 @@ class BodyEmitter:
             self.every(term)
         elif isinstance(term, Call):
             self.call_expr(term)
+        elif isinstance(term, Scalar):
+            if term.value is False:  # a constant true (or any other scalar) always holds
+                self.w.line("continue")
         else:
-            value = self.value(term)
+            value = self._temp(self.value(term))
             self.fail(f"{value} is U or {value} is False")
 
     def call_expr(self, call: Call) -> None:

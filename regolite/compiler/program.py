@@ -115,11 +115,8 @@ class Program:
         path = package + tuple(ground)
         if head.args is not None:
             kind = "function"
-        elif head.key is not None and head.value is None:
+        elif head.key is not None and head.value is None and not suffix:
             kind = "set"
-            if suffix:
-                self.errors.append(RegoError(COMPILE_ERROR, "multi-value rules with variable ref heads are not supported", rule.loc))
-                return
         elif suffix:
             kind = "object"
         else:
@@ -333,7 +330,9 @@ class Program:
         w.blank()
 
     def _emit_group(self, w: CodeWriter, group: Group) -> None:
-        msg_complete = f"rule {group.text} produced conflicting values"
+        # OPA words this conflict in two ways depending on how it evaluated the
+        # rule; the message carries both.
+        msg_complete = f"rule {group.text} produced conflicting values: complete rules must not produce multiple outputs"
         params = "".join(f", a{i}" for i in range(group.arity or 0))
         for i, (rule, _scope) in enumerate(group.defs):
             self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
@@ -359,7 +358,10 @@ class Program:
         args = params.lstrip(", ")
         call_args = f"c{params}"
         if group.kind in ("complete", "function"):
-            what = msg_complete if group.kind == "complete" else f"function {group.text} produced conflicting values for the same inputs"
+            what = msg_complete if group.kind == "complete" else (
+                f"function {group.text} produced conflicting values for the same inputs: "
+                "functions must not produce multiple outputs for same inputs"
+            )
             w.line("result = U")
             for i in range(len(group.defs)):
                 w.line(f"for v in {group.fn}_{i}({call_args}):")
@@ -388,10 +390,13 @@ class Program:
                 w.outdent()
         else:  # object (partial object / ref head with variables)
             w.line("result = {}")
-            for i in range(len(group.defs)):
+            for i, (rule, _scope) in enumerate(group.defs):
                 w.line(f"for path, v in {group.fn}_{i}(c):")
                 w.indent()
-                w.line("set_path(result, path, v)")
+                if rule.head.value is None:  # multi-value: `a[x] contains y`
+                    w.line("add_at_path(result, path, v)")
+                else:
+                    w.line("set_path(result, path, v)")
                 w.outdent()
             node = self._node(group.path)
             for key, child in sorted(node.children.items()):
@@ -446,7 +451,8 @@ class Program:
                     ground = len(group.path) - (len(group.path) - 0)
                     suffix = _suffix(head, group)
                     parts = ", ".join(emitter.value(t) for t in suffix)
-                    w.line(f"yield ({parts},), {emitter.value(head.value)}")
+                    leaf = head.value if head.value is not None else head.key
+                    w.line(f"yield ({parts},), {emitter.value(leaf)}")
                 else:
                     value = head.value
                     w.line(f"yield {emitter.value(value)}")

@@ -128,38 +128,53 @@ class Resolver:
         (a rule head's).
         """
         scope = _Scope(parent=parent)
+        probe = _Scope()
         for expr in body:
-            self._declare(expr, scope)
+            self._declare(expr, probe, report=False)
+        declared = set(probe.names)
         names = _plain_var_names(body) + [v.name for v in extra if not v.is_wildcard]
         for name in names:
-            if parent.lookup(name) is None and name not in scope.names and not self._is_global(name):
+            if name in declared or name in scope.names:
+                continue
+            if parent.lookup(name) is None and not self._is_global(name):
                 scope.names[name] = self.fresh(name)
-        return tuple(self.expr(e, scope) for e in body), scope
+        # `:=` and `some` declare a var from their own expression on, so a
+        # comprehension before `x := ...` has an `x` of its own.
+        out = []
+        for expr in body:
+            self._declare(expr, scope)
+            out.append(self.expr(expr, scope))
+        for name in extra:
+            if not name.is_wildcard and name.name in declared and scope.names.get(name.name) is None:
+                scope.names[name.name] = self.fresh(name.name)
+        return tuple(out), scope
 
-    def _declare(self, expr: Expr, scope: _Scope) -> None:
+    def _declare(self, expr: Expr, scope: _Scope, report: bool = True) -> None:
         term = expr.term
         if isinstance(term, SomeDecl):
             for sym in term.symbols:
                 if isinstance(sym, Var):
-                    self._declare_var(sym, scope, "some")
+                    self._declare_var(sym, scope, "some", report)
                 elif isinstance(sym, Call):
                     for arg in sym.args[:-1]:
                         for v in _vars_of_terms((arg,)):
-                            self._declare_var(v, scope, "some")
+                            self._declare_var(v, scope, "some", report)
         elif isinstance(term, Call) and term.name == "assign":
             for v in _vars_of_terms((term.args[0],)):
-                self._declare_var(v, scope, "assign")
+                self._declare_var(v, scope, "assign", report)
 
-    def _declare_var(self, var: Var, scope: _Scope, how: str) -> None:
+    def _declare_var(self, var: Var, scope: _Scope, how: str, report: bool = True) -> None:
         if var.is_wildcard:
             return
         if var.name in scope.names:
-            self.error(f"var {var.name} assigned above" if how == "assign" else f"var {var.name} declared above", var.loc)
+            if report:
+                self.error(f"var {var.name} assigned above" if how == "assign" else f"var {var.name} declared above", var.loc)
             return
         if var.name in ROOTS:
-            self.error(f"cannot assign to {var.name}", var.loc)
+            if report:
+                self.error(f"cannot assign to {var.name}", var.loc)
             return
-        scope.names[var.name] = self.fresh(var.name)
+        scope.names[var.name] = self.fresh(var.name) if report else var.name
 
     def _is_global(self, name: str) -> bool:
         return name in self.module.rule_names or name in self.module.imports or name in ROOTS

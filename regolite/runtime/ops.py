@@ -178,6 +178,28 @@ def set_path(doc: dict, path: tuple, value: Any, loc: Any = None) -> None:
     object_insert(doc, path[-1], value, loc)
 
 
+def add_at_path(doc: dict, path: tuple, element: Any, loc: Any = None) -> None:
+    """Add `element` to the set at `path` inside nested objects (`a[x] contains y`)."""
+    for key in path[:-1]:
+        fk = key if type(key) is str else freeze(key)
+        nxt = doc.get(fk, U)
+        if nxt is U:
+            nxt = {}
+            doc[fk] = nxt
+        elif type(nxt) is not dict:
+            raise conflict("object keys must be unique", loc)
+        doc = nxt
+    last = path[-1]
+    fk = last if type(last) is str else freeze(last)
+    leaf = doc.get(fk, U)
+    if leaf is U:
+        leaf = RegoSet()
+        doc[fk] = leaf
+    elif type(leaf) is not RegoSet:
+        raise conflict("object keys must be unique", loc)
+    leaf.add(element)
+
+
 def merge_objects(a: Any, b: Any) -> Any:
     """Deep-merge two objects (base data under a virtual document)."""
     if type(a) is not dict or type(b) is not dict:

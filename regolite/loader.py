@@ -1,0 +1,106 @@
+"""Loading policies and data from files and directories, as `opa eval -d` does.
+
+`.rego` files become modules; `.json`, `.yaml` and `.yml` files become base
+data, placed under the path of the directory that holds them relative to the
+root given (so `-d bundle` with `bundle/a/b/data.json` fills `data.a.b`).
+Every problem is a `LoadError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from regolite.errors import RegoError
+from regolite.runtime.ops import merge_objects
+
+DATA_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+class LoadError(RegoError):
+    """A file could not be read or decoded."""
+
+    def __init__(self, message: str, file: str) -> None:
+        super().__init__("load_error", message, None)
+        self.file = file
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+@dataclass
+class Loaded:
+    modules: dict = field(default_factory=dict)  # file name -> Rego source
+    data: dict = field(default_factory=dict)
+
+
+def load_paths(paths: list[str]) -> Loaded:
+    out = Loaded()
+    for path in paths:
+        p = Path(path)
+        if not p.exists():
+            raise LoadError("no such file or directory", path)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in sorted(files):
+                    file = Path(root) / name
+                    prefix = Path(root).relative_to(p).parts
+                    _load_file(file, prefix, out)
+        else:
+            _load_file(p, (), out)
+    return out
+
+
+def _load_file(file: Path, prefix: tuple, out: Loaded) -> None:
+    if file.suffix == ".rego":
+        out.modules[str(file)] = read_text(file)
+    elif file.suffix in DATA_SUFFIXES:
+        value = read_document(file)
+        if value is None:
+            return
+        for key in reversed(prefix):
+            value = {key: value}
+        if not isinstance(value, dict):
+            raise LoadError("data file must hold an object at the root", str(file))
+        out.data = merge_objects(out.data, value)
+
+
+def read_text(file: Path) -> str:
+    try:
+        return file.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise LoadError(e.strerror or str(e), str(file)) from None
+    except UnicodeDecodeError as e:
+        raise LoadError(f"not UTF-8 text (byte {e.start})", str(file)) from None
+
+
+def read_document(file: Path) -> Any:
+    """A JSON or YAML document from a file ('-' reads standard input)."""
+    if str(file) == "-":
+        import sys
+
+        return parse_document(sys.stdin.read(), "<stdin>")
+    return parse_document(read_text(file), str(file))
+
+
+def parse_document(text: str, name: str) -> Any:
+    if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            if name.endswith(".json"):
+                raise LoadError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}", name) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise LoadError(f"invalid YAML{where}: {problem}", name) from None
