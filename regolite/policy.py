@@ -183,7 +183,11 @@ def _compile_query(policy: Policy, text: str) -> _CompiledQuery:
 
 
 def _query_expr(emitter: BodyEmitter, expr: ast.Expr) -> str:
-    """Emit one query expression; return the Python name of its value."""
+    """Emit one query expression; return the Python name of its value.
+
+    As `opa eval` does, a query that is a reference reports its value even
+    when that value is false (`data.app.allow` gives false, not undefined).
+    """
     w = emitter.w
     term = expr.term
     plain = not expr.negated and not expr.with_ and not isinstance(term, (ast.SomeDecl, ast.Every))
@@ -193,7 +197,8 @@ def _query_expr(emitter: BodyEmitter, expr: ast.Expr) -> str:
             value = emitter.value(term)
             name = w.name("e")
             w.line(f"{name} = {value}")
-            emitter.fail(f"{name} is False")
+            if isinstance(term, ast.Call):
+                emitter.fail(f"{name} is False")  # a call that answers false fails, as in OPA
             return name
     emitter.expr(expr)
     return "True"

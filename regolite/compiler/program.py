@@ -73,6 +73,7 @@ class Program:
         self.groups: list[Group] = []
         self.data_withs = False
         self.mocked: set[str] = set()  # functions some `with` replaces (resolved names)
+        self.edges: dict[int, set] = {}  # group id -> ids of the groups it reads
         self._collect(modules)
         self._check_with_targets(modules)
 
@@ -196,6 +197,7 @@ class Program:
                 raise _CompileErrors([RegoError(TYPE_ERROR, f"undefined function {func.dotted() or 'data'}", call.loc)])
             if len(call.args) != group.arity:
                 raise _CompileErrors([RegoError(TYPE_ERROR, f"{func.dotted()}: arity mismatch", call.loc)])
+            self._depends(group)
             return group.fn, "function"
         name = call.name
         b = REGISTRY.get(name)
@@ -232,6 +234,7 @@ class Program:
         if node.group is not None:
             if node.group.kind == "function":
                 raise _CompileErrors([RegoError(TYPE_ERROR, f"function {node.group.text} used as a value", None)])
+            self._depends(node.group)
             tmp = emitter.w.name("t")
             emitter.w.line(f"{tmp} = {node.group.fn}(c)")
             emitter.fail(f"{tmp} is U")
@@ -241,6 +244,7 @@ class Program:
         if rest and isinstance(rest[0], Scalar):
             # a path below this node that no rule defines: base data only
             return "data", list(operands)
+        self._depends(node)
         tmp = emitter.w.name("t")
         emitter.w.line(f"{tmp} = vdoc_{node.id}(c)")
         return tmp, rest
@@ -277,7 +281,8 @@ class Program:
             path = tuple(t.value for t in term.terms[1:] if isinstance(t, Scalar))
             group = self.group_at(path) if len(path) == len(term.terms) - 1 else None
             if group is not None and group.kind == "function":
-                return f"('function', {group.fn}, None)"
+                self._depends(group)
+            return f"('function', {group.fn}, None)"
         return f"('value', {emitter.value(term)}, None)"
 
     @staticmethod
@@ -290,6 +295,7 @@ class Program:
     def emit(self) -> CodeWriter:
         w = CodeWriter()
         for group in self.groups:
+            self.current = group
             try:
                 self._emit_group(w, group)
             except _CompileErrors as e:
@@ -297,10 +303,55 @@ class Program:
             except Unsupported as e:
                 loc = group.defs[0][0].loc if group.defs else None
                 self.errors.append(RegoError(COMPILE_ERROR, f"not supported yet: {e}", loc))
+        self.current = None
         for node in self.nodes:
             if node.has_rules() and node.group is None:
                 self._emit_vdoc(w, node)
+        self._check_recursion()
         return w
+
+    # --- recursion ----------------------------------------------------------------
+
+    def _depends(self, target) -> None:
+        """The group being emitted reads `target` (a Group, or a Node's whole subtree)."""
+        current = getattr(self, "current", None)
+        if current is None:
+            return
+        if isinstance(target, Group):
+            self.edges.setdefault(current.id, set()).add(target.id)
+            return
+        stack = [target]
+        while stack:
+            node = stack.pop()
+            if node.group is not None:
+                self.edges.setdefault(current.id, set()).add(node.group.id)
+            stack.extend(node.children.values())
+
+    def _check_recursion(self) -> None:
+        """OPA rejects rules that depend on themselves (rego_recursion_error)."""
+        state: dict[int, int] = {}  # 1 visiting, 2 done
+        reported: set = set()
+
+        def visit(gid: int, path: list) -> None:
+            state[gid] = 1
+            path.append(gid)
+            for nxt in sorted(self.edges.get(gid, ())):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
+                    if nxt not in reported:
+                        reported.add(nxt)
+                        group = self.groups[nxt]
+                        loc = group.defs[0][0].loc if group.defs else None
+                        chain = " -> ".join(self.groups[g].text for g in cycle)
+                        self.errors.append(RegoError(RECURSION_ERROR, f"rule {group.text} is recursive: {chain}", loc))
+                elif state.get(nxt) is None:
+                    visit(nxt, path)
+            path.pop()
+            state[gid] = 2
+
+        for group in self.groups:
+            if state.get(group.id) is None:
+                visit(group.id, [])
 
     def _emit_vdoc(self, w: CodeWriter, node: Node) -> None:
         w.line(f"def vdoc_{node.id}(c):")
