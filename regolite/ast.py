@@ -74,12 +74,24 @@ class Term(Node):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Scalar(Term):
-    """null, a boolean, a number (int kept exact, or float) or a string."""
+    """null, a boolean, a number (int kept exact, or float) or a string.
+
+    Equality follows Rego, not Python: `true` is not `1`.
+    """
 
     value: Union[None, bool, int, float, str]
     loc: Location = _loc()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scalar):
+            return NotImplemented
+        a, b = self.value, other.value
+        return (type(a) is bool) == (type(b) is bool) and a == b and (type(a) is str) == (type(b) is str)
+
+    def __hash__(self) -> int:
+        return hash((type(self.value) is bool, self.value))
 
     def to_json(self) -> dict:
         v = self.value

@@ -90,7 +90,9 @@ def decode_number(tok: Token) -> Scalar:
     text = str(tok)
     if "." in text or "e" in text or "E" in text:
         exact = Decimal(text)
-        if exact == exact.to_integral_value() and abs(exact.adjusted()) < 400:
+        if exact.adjusted() >= 1000:
+            fail(f"number {text} is out of range", tok)
+        if exact == exact.to_integral_value():
             return Scalar(int(exact), loc_of(tok))
         return Scalar(float(text), loc_of(tok))
     return Scalar(int(text), loc_of(tok))
