@@ -1043,6 +1043,8 @@ def _yaml_error_text(e: yaml.YAMLError) -> str:
     """go-yaml's wording of a syntax error: `yaml: line N: <problem>`."""
     if isinstance(e, yaml.reader.ReaderError):
         return "yaml: control characters are not allowed"
+    if "nesting depth" in str(e):  # newer libyaml builds enforce their own depth limit
+        return "yaml: exceeded max depth"
     if not isinstance(e, yaml.MarkedYAMLError):
         return f"yaml: {e}"
     problem = e.problem or "unknown problem parsing YAML content"
