@@ -9,6 +9,7 @@ not in the output.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 import math
 import re
 from typing import Union
@@ -222,7 +223,7 @@ def _expr(term: Term, level: int, in_collection: bool = False) -> str:
         if name == "internal.member_3" and len(term.args) == 3:
             text = ", ".join(_expr(a, REL) for a in term.args[:2]) + " in " + _expr(term.args[2], REL)
             return text if level <= KV else "(" + text + ")"
-    if isinstance(term, Scalar) and isinstance(term.value, (int, float)) and not isinstance(term.value, bool):
+    if isinstance(term, Scalar) and isinstance(term.value, (int, float, Fraction)) and not isinstance(term.value, bool):
         text = _number(term.value)
         return "(" + text + ")" if text.startswith("-") and level > UNARY else text
     return _term(term)
@@ -236,7 +237,7 @@ def _is_negation(call: Call) -> bool:
     zero, operand = call.args
     if not (isinstance(zero, Scalar) and type(zero.value) is int and zero.value == 0):
         return False
-    return not (isinstance(operand, Scalar) and type(operand.value) in (int, float))
+    return not (isinstance(operand, Scalar) and type(operand.value) in (int, float, Fraction))
 
 
 def _term(term: Term) -> str:
@@ -305,12 +306,12 @@ def _scalar(value) -> str:
 def _number(value) -> str:
     if isinstance(value, int):
         return str(value)
-    # The parser reads integral literals (`0.0`, `1e2`) as ints; the floats it
-    # still makes from them are those out of range, written here the same way.
-    if math.isinf(value):
-        return "-1e999" if value < 0 else "1e999"
-    if value == 0:
-        return "-1e-999" if math.copysign(1, value) < 0 else "1e-999"
+    if isinstance(value, Fraction):
+        # An exact decimal the parser kept (1e-400): digits and a power of ten.
+        scale = 0
+        while (value * 10**scale).denominator != 1:
+            scale += 1
+        return f"{(value * 10**scale).numerator}e-{scale}"
     return repr(value)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from fractions import Fraction
 from typing import Any, Iterable, Iterator
 
 
@@ -130,7 +131,7 @@ class RegoSet:
 def freeze(value: Any) -> Any:
     """A hashable key for `value` with Rego equality (see module docstring)."""
     t = type(value)
-    if t is str or t is int or t is float or value is None:
+    if t is str or t is int or t is float or value is None or t is Fraction:
         return value
     if value is True:
         return _TRUE
@@ -231,7 +232,7 @@ def sort_key(value: Any) -> tuple:
     t = type(value)
     if t is str:
         return (3, value)
-    if t is int or t is float:
+    if t is int or t is float or t is Fraction:
         return (2, value)
     if t is bool:
         return (1, value)
@@ -260,7 +261,7 @@ def compare(a: Any, b: Any) -> int:
     return (a > b) - (a < b)
 
 
-_NUMBER_TYPES = (int, float)
+_NUMBER_TYPES = (int, float, Fraction)
 
 
 def _frozen_sort_key(key: Any) -> tuple:
@@ -278,6 +279,7 @@ _TYPE_NAMES = {
     bool: "boolean",
     int: "number",
     float: "number",
+    Fraction: "number",
     str: "string",
     list: "array",
     dict: "object",
@@ -314,6 +316,8 @@ def to_json(value: Any) -> Any:
     t = type(value)
     if t in _SCALARS:
         return value
+    if t is Fraction:
+        return exact_number_to_json(value)
     if t is list:
         return _list_to_json(value)
     if t is dict:
@@ -321,6 +325,19 @@ def to_json(value: Any) -> Any:
     if t is RegoSet:
         return [to_json(v) for v in value.sorted()]
     raise TypeError(f"not a Rego value: {t.__name__}")
+
+
+def exact_number_to_json(value: Fraction) -> float:
+    """The nearest float (JSON output) of an exact decimal a literal denotes.
+
+    Number literals that a float cannot carry faithfully (`1e-400`,
+    `0.1234567890123456789`) are kept as Fractions so that they compare
+    exactly; output is the closest float (or 0.0 when below its range).
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def key_to_text(key: Any) -> str:
@@ -357,6 +374,8 @@ def to_text(value: Any) -> str:
         return "true" if value else "false"
     if t is int or t is float:
         return repr(value)
+    if t is Fraction:
+        return repr(exact_number_to_json(value))
     if t is list:
         return "[" + ", ".join(to_text(v) for v in value) + "]"
     if t is dict:

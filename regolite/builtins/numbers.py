@@ -306,7 +306,7 @@ def _float_arith(op, a, b):
     """
     if (type(a) is int and not -_FLOAT_EXACT <= a <= _FLOAT_EXACT) or (
         type(b) is int and not -_FLOAT_EXACT <= b <= _FLOAT_EXACT
-    ):
+    ) or type(a) is Fraction or type(b) is Fraction:  # exact decimal literals stay exact
         return number_from_fraction(op(Fraction(a), Fraction(b)))
     try:
         r = op(a, b)

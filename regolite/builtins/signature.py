@@ -9,6 +9,8 @@ None for any), which is what the registry's generated checks test.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -17,7 +19,7 @@ from regolite.values import RegoSet
 _PYTHON_TYPES = {
     "null": frozenset((type(None),)),
     "boolean": frozenset((bool,)),
-    "number": frozenset((int, float)),
+    "number": frozenset((int, float, Fraction)),
     "string": frozenset((str,)),
     "array": frozenset((list,)),
     "object": frozenset((dict,)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from fractions import Fraction
 import threading
 from typing import Any, Optional
 
@@ -94,7 +95,12 @@ def decode_number(tok: Token) -> Scalar:
             fail(f"number {text} is out of range", tok)
         if exact == exact.to_integral_value():
             return Scalar(int(exact), loc_of(tok))
-        return Scalar(float(text), loc_of(tok))
+        approx = float(text)
+        if Decimal(repr(approx)) != exact:
+            # A float cannot carry this decimal (1e-400, 20 significant
+            # digits): keep it exact so it compares as the number it denotes.
+            return Scalar(Fraction(exact), loc_of(tok))
+        return Scalar(approx, loc_of(tok))
     return Scalar(int(text), loc_of(tok))
 
 

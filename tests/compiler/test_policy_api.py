@@ -142,3 +142,11 @@ def test_policy_text_cannot_reach_python():
     p = regolite.compile({"h.rego": hostile})
     assert p.eval_rule("data.x.p") == "__import__('os').system('echo hi')"
     assert p.eval_rule("data.x.q") == {'"); import os; ("': 1}
+
+
+def test_decimal_literals_compare_as_the_numbers_they_denote():
+    p = regolite.compile({})
+    assert p.query("1e-400 > 0") != []
+    assert p.query("0.1234567890123456789 > 0.1234567890123456788") != []
+    assert p.query("0.1 == 0.10") != []
+    assert p.query("x := 1e-400 * 1")[0]["bindings"]["x"] == 0.0  # output is the nearest float
