@@ -209,7 +209,28 @@ class Program:
                 f"{name}: arity mismatch\n\thave: ({', '.join('any' for _ in call.args)})\n\twant: ({', '.join(t.describe() for t in b.args)})",
                 call.loc,
             )])
+        self._check_constant_arguments(call, b)
         return f"B[{emitter.w.constant(name)}]", "builtin"
+
+    def _check_constant_arguments(self, call: Call, b) -> None:
+        """A constant argument of the wrong type is a compile error, as in OPA's type checker."""
+        from regolite.values import type_name
+
+        have = []
+        bad = False
+        for arg, declared in zip(call.args, b.args):
+            if _is_constant(arg):
+                value = _constant_value(arg, self)
+                have.append(type_name(value))
+                if not declared.check(value):
+                    bad = True
+            else:
+                have.append("any")
+        if bad:
+            want = ", ".join(t.describe() for t in b.args)
+            raise _CompileErrors([RegoError(
+                TYPE_ERROR, f"{call.name}: invalid argument(s)\n\thave: ({', '.join(have)})\n\twant: ({want})", call.loc
+            )])
 
     def _function_exists(self, call: Call) -> bool:
         func = call.func

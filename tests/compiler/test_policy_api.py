@@ -150,3 +150,11 @@ def test_decimal_literals_compare_as_the_numbers_they_denote():
     assert p.query("0.1234567890123456789 > 0.1234567890123456788") != []
     assert p.query("0.1 == 0.10") != []
     assert p.query("x := 1e-400 * 1")[0]["bindings"]["x"] == 0.0  # output is the nearest float
+
+
+def test_constant_arguments_of_the_wrong_type_fail_at_compile_time():
+    with pytest.raises(RegoCompileError) as info:
+        regolite.compile({"t.rego": 'package x\np if startswith(1, "a")\n'})
+    assert info.value.errors[0].code == "rego_type_error"
+    assert "have: (number, string)" in str(info.value) and "want: (string, string)" in str(info.value)
+    regolite.compile({"t.rego": "package x\np if startswith(input.x, \"a\")\n"})  # unknown types pass
