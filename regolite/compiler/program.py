@@ -254,7 +254,8 @@ class Program:
         rest = list(operands[consumed:])
         if node.group is not None:
             if node.group.kind == "function":
-                raise _CompileErrors([RegoError(TYPE_ERROR, f"function {node.group.text} used as a value", None)])
+                loc = operands[0].loc if operands else None
+                raise _CompileErrors([RegoError(TYPE_ERROR, f"function {node.group.text} used as a value", loc)])
             self._depends(node.group)
             tmp = emitter.w.name("t")
             emitter.w.line(f"{tmp} = {node.group.fn}(c)")
@@ -435,10 +436,10 @@ class Program:
                 "functions must not produce multiple outputs for same inputs"
             )
             w.line("result = U")
-            for i in range(len(group.defs)):
+            for i, (rule, _scope) in enumerate(group.defs):
                 w.line(f"for v in {group.fn}_{i}({call_args}):")
                 w.indent()
-                w.line(f"result = merge_value(result, v, {w.constant(what)})")
+                w.line(f"result = merge_value(result, v, {w.constant(what)}, {w.constant(rule.loc)})")
                 w.outdent()
             if group.default is not None:
                 default_rule = group.default[0]

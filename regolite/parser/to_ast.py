@@ -468,7 +468,10 @@ def _true_expr(loc: Location) -> Expr:
 
 
 def _head(target: Term, *, value: Optional[Term], assign: bool, at: Any) -> Head:
-    if isinstance(target, Call):
+    if isinstance(target, Call) and not target.args:
+        # `f() = 1` declares no arguments: OPA reads it as a plain rule `f`
+        ref, args = target.func, None
+    elif isinstance(target, Call):
         ref, args = target.func, target.args
     elif isinstance(target, Var):
         ref, args = Ref((target,), target.loc), None

@@ -246,3 +246,8 @@ def test_opa_json_shape():
     j = p.to_json()
     assert j["head"]["name"] == "p"
     assert j["body"][0]["terms"][0] == {"type": "ref", "value": [{"type": "var", "value": "equal"}]}
+
+
+def test_empty_argument_list_declares_a_plain_rule():
+    (f,) = rules("package p\nf() = 1 { true }\n", "v0")
+    assert f.head.args is None and f.head.value == Scalar(1)

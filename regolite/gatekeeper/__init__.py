@@ -1,0 +1,1 @@
+"""Gatekeeper layer: ConstraintTemplates, Constraints, match and review documents."""
