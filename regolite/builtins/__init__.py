@@ -264,6 +264,9 @@ FAMILIES = (
     "uuid",
     "time",
     "graph",
+    "uri",
+    "graphql",
+    "rego_meta",
 )
 
 
