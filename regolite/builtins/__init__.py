@@ -267,6 +267,8 @@ FAMILIES = (
     "uri",
     "graphql",
     "rego_meta",
+    "jwt",
+    "x509",
 )
 
 
