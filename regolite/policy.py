@@ -97,10 +97,17 @@ class Policy:
             })
         return results
 
-    def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False) -> Any:
-        """The value of `path` (e.g. "data.pkg.rule"), or `regolite.UNDEFINED`."""
+    def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False,
+                  data: Any = _ABSENT) -> Any:
+        """The value of `path` (e.g. "data.pkg.rule"), or `regolite.UNDEFINED`.
+
+        `data`, when given, is the base document for this evaluation only
+        (in place of the data the policy was compiled with), e.g. an inventory.
+        """
         compiled = self._compiled_query(path)
         ctx = self._context(input, strict_builtin_errors, None)
+        if data is not _ABSENT:
+            ctx.data = from_json(data)
         for values, _ in compiled.function(ctx):
             return to_json(values[0])
         return UNDEFINED

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from regolite import __version__
 from regolite.errors import RegoError
 
-COMMANDS = ("eval", "test", "parse", "fmt", "compile", "capabilities")
+COMMANDS = ("eval", "test", "verify", "review", "parse", "fmt", "compile", "capabilities")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +52,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except RecursionError:
+        print("regolite: input nested too deeply to process", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug in regolite: say so in one line, never a traceback
+        print(f"regolite: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
 
 
 def run() -> None:  # console script entry point

@@ -158,3 +158,25 @@ def test_constant_arguments_of_the_wrong_type_fail_at_compile_time():
     assert info.value.errors[0].code == "rego_type_error"
     assert "have: (number, string)" in str(info.value) and "want: (string, string)" in str(info.value)
     regolite.compile({"t.rego": "package x\np if startswith(input.x, \"a\")\n"})  # unknown types pass
+
+
+def test_embedders_register_their_own_builtins():
+    from regolite.builtins import REGISTRY, BuiltinError, register
+    from regolite.builtins.signature import BOOLEAN, STRING
+
+    def is_prod(namespace):
+        if namespace == "":
+            raise BuiltinError("empty namespace")
+        return namespace.startswith("prod-")
+
+    register("acme.is_prod", is_prod, args=(STRING,), result=BOOLEAN, replace=True)
+    try:
+        p = regolite.compile({"a.rego": "package x\np := acme.is_prod(input.ns)\n"})
+        assert p.eval_rule("data.x.p", input={"ns": "prod-eu"}) is True
+        assert p.eval_rule("data.x.p", input={"ns": 7}) is UNDEFINED  # operand checks come from the declaration
+        with pytest.raises(RegoEvalError, match="acme.is_prod: operand 1 must be string but got number"):
+            p.eval_rule("data.x.p", input={"ns": 7}, strict_builtin_errors=True)
+        with pytest.raises(RegoEvalError, match="acme.is_prod: empty namespace"):
+            p.eval_rule("data.x.p", input={"ns": ""}, strict_builtin_errors=True)
+    finally:
+        REGISTRY.pop("acme.is_prod", None)

@@ -1,0 +1,87 @@
+"""`regolite review -f PATH...`: review objects against templates and constraints, like `gator test` (§7.3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import yaml
+
+from regolite.builtins.sprintf import go_quote
+from regolite.errors import RegoError
+from regolite.gatekeeper.documents import parse_documents
+from regolite.gatekeeper.engine import GATOR, Gatekeeper, effective_actions, is_constraint, is_template, read_paths
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("review", help="review objects against templates and constraints (like gator test)")
+    p.add_argument("-f", "--filename", action="append", default=[], metavar="PATH",
+                   help="template, constraint and object files or directories ('-' for stdin); repeatable")
+    p.add_argument("-o", "--output", default="text", help="json, yaml, or text (the default)")
+    p.add_argument("--deny-only", action="store_true", help="print only results whose action is deny")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    docs = []
+    try:
+        files = [f for f in args.filename if f != "-"]
+        docs = read_paths(files)
+        if "-" in args.filename:
+            docs += parse_documents(sys.stdin.read(), source="<stdin>")
+    except RegoError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if not docs:
+        print("error: no input data identified", file=sys.stderr)
+        return 1
+    gate = Gatekeeper(enforcement_point=GATOR, gator_test=True)
+    try:
+        for d in docs:
+            if is_template(d.obj):
+                gate.add_template(d.obj, source=d.where)
+        for d in docs:
+            if is_constraint(d.obj):
+                gate.add_constraint(d.obj, source=d.where)
+        gate.add_inventory(d.obj for d in docs)
+        rows = []
+        for d in docs:
+            for result in gate.review(d.obj).results:
+                rows.append((result, d.obj))
+    except RegoError as e:
+        print(f"error: auditing objects: {e}", file=sys.stderr)
+        return 1
+    rows.sort(key=lambda row: (row[0].enforcement_action, row[0].msg))
+    denied = any("deny" in effective_actions(r) or "deny" in r.scoped_actions for r, _ in rows)
+    if args.deny_only:
+        rows = [(r, o) for r, o in rows if r.enforcement_action == "deny" or "deny" in r.scoped_actions]
+    _print(rows, args.output)
+    return 1 if denied else 0
+
+
+def _print(rows: list, output: str) -> None:
+    if output == "json":
+        doc = [{**r.to_json(), "violatingObject": obj, "trace": None} for r, obj in rows]
+        sys.stdout.write(json.dumps(doc, indent=4, ensure_ascii=False) + "\n")
+    elif output == "yaml":
+        doc = []
+        for r, obj in rows:
+            result = {"target": r.target, "msg": r.msg}
+            if r.has_metadata:
+                result["metadata"] = {"details": r.details}
+            result["constraint"] = {"object": r.constraint.object}
+            result["enforcementaction"] = r.enforcement_action
+            if r.scoped_actions:
+                result["scopedenforcementactions"] = list(r.scoped_actions)
+            doc.append({"result": result, "violatingObject": obj, "trace": None})
+        sys.stdout.write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    elif output in ("text", "", "human"):
+        for r, obj in rows:
+            meta = obj.get("metadata") or {}
+            name = meta.get("name", "")
+            if meta.get("namespace"):
+                name = f"{meta['namespace']}/{name}"
+            sys.stdout.write(
+                f"{obj.get('apiVersion', '')}/{obj.get('kind', '')} {name}: "
+                f"[{go_quote(r.constraint.name)}] Message: {go_quote(r.msg)}\n"
+            )

@@ -1,0 +1,323 @@
+"""The Gatekeeper client: templates and constraints loaded once, reviews many.
+
+`Gatekeeper` holds validated templates (each compiled once, shared by all its
+constraints), constraints indexed by the kinds they can match, and an
+inventory for `data.inventory`. `review()` follows GATEKEEPER-SEMANTICS.md
+§0's pipeline: build the review (§4), pick the constraints the kind index
+allows, filter by enforcement point (§2.5) and `spec.match` (§3; match errors
+become autoreject results), evaluate each template's `violation` rule with
+each constraint's parameters (§6.1-§6.2), sort (§6.5). `admit()` turns an
+AdmissionReview into Gatekeeper's response (§6.6).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from regolite.errors import RegoError, RegoEvalError
+from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
+from regolite.gatekeeper.documents import Document, read_document_file
+from regolite.gatekeeper.inventory import Inventory
+from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys, matches
+from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
+from regolite.gatekeeper.templates import Template, TemplateError, load_template
+from regolite.values import UNDEFINED
+
+TARGET = "admission.k8s.gatekeeper.sh"
+WEBHOOK = "validation.gatekeeper.sh"
+AUDIT = "audit.gatekeeper.sh"
+GATOR = "gator.gatekeeper.sh"
+TEMPLATE_GROUP = "templates.gatekeeper.sh"
+CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Result:
+    """One violation (§6.3): the message, its details and the constraint that produced it."""
+
+    msg: str
+    constraint: Constraint
+    enforcement_action: str
+    scoped_actions: list = field(default_factory=list)
+    details: Any = None
+    has_metadata: bool = True  # False for autoreject results (no `metadata` key)
+    target: str = TARGET
+
+    def to_json(self) -> dict:
+        out: dict = {"target": self.target, "msg": self.msg}
+        if self.has_metadata:
+            out["metadata"] = {"details": self.details}
+        out["constraint"] = self.constraint.object
+        out["enforcementAction"] = self.enforcement_action
+        if self.scoped_actions:
+            out["scopedActions"] = list(self.scoped_actions)
+        return out
+
+
+@dataclass
+class ReviewResult:
+    """All results of one review, in Gatekeeper's order (action, then message)."""
+
+    results: list
+
+    @property
+    def messages(self) -> list:
+        return [r.msg for r in self.results]
+
+    def denied(self) -> bool:
+        return any("deny" in effective_actions(r) for r in self.results)
+
+
+class Gatekeeper:
+    """Templates, constraints and inventory; reviews objects and admission requests.
+
+    `enforcement_point` decides which scoped actions apply (§2.5):
+    `validation.gatekeeper.sh` for the webhook (the default), `gator.gatekeeper.sh`
+    for gator-style offline checks, `audit.gatekeeper.sh` for audits.
+    `gator_test=True` reviews as `gator test` does (Namespace handling of §3.5).
+    """
+
+    def __init__(self, *, enforcement_point: str = WEBHOOK, gator_test: bool = False) -> None:
+        self.enforcement_point = enforcement_point
+        self.gator_test = gator_test  # cluster-scoped objects get an empty Namespace (§3.5)
+        self.templates: dict[str, Template] = {}  # by lower-cased kind
+        self.constraints: dict[tuple, Constraint] = {}
+        self.inventory = Inventory()
+        self._by_kind: dict[tuple, list] = {}
+        self._any_kind: list = []
+
+    # --- loading -------------------------------------------------------------------
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str], **options: Any) -> "Gatekeeper":
+        """Templates and constraints from files and directories (other objects are ignored)."""
+        gate = cls(**options)
+        docs = read_paths(paths)
+        for doc in docs:
+            if is_template(doc.obj):
+                gate.add_template(doc.obj, source=doc.where)
+        for doc in docs:
+            if is_constraint(doc.obj):
+                gate.add_constraint(doc.obj, source=doc.where)
+        return gate
+
+    def add_template(self, doc: dict, *, source: str = "<template>") -> Template:
+        template = load_template(doc, source=source)
+        if not template.cel_only:
+            template.policy()  # compile now: errors belong to loading, not to a review
+        key = template.kind.lower()
+        self.templates[key] = template
+        for c in list(self.constraints.values()):  # a replaced template replaces its constraints' code
+            if c.kind.lower() == key:
+                c.template = template
+        return template
+
+    def add_constraint(self, doc: dict, *, source: str = "<constraint>") -> Constraint:
+        constraint = load_constraint(doc, self.templates, source=source)
+        if constraint.template is None:
+            constraint.template = self.templates.get(constraint.kind.lower())
+        self.remove_constraint(constraint.kind, constraint.name)
+        self.constraints[constraint.key] = constraint
+        keys = kind_keys(constraint.match)
+        if keys is None:
+            self._any_kind.append(constraint)
+        else:
+            for key in keys:
+                self._by_kind.setdefault(key, []).append(constraint)
+        return constraint
+
+    def remove_constraint(self, kind: str, name: str) -> None:
+        old = self.constraints.pop((kind, name), None)
+        if old is None:
+            return
+        self._any_kind = [c for c in self._any_kind if c is not old]
+        for key, group in list(self._by_kind.items()):
+            self._by_kind[key] = [c for c in group if c is not old]
+
+    def add_inventory(self, objects: Iterable[dict]) -> None:
+        """Objects for `data.inventory` (referential constraints) and the Namespace cache."""
+        self.inventory.add_all(objects)
+
+    # --- reviewing ------------------------------------------------------------------
+
+    def review(self, item: dict, *, namespace_object: Optional[dict] = None) -> ReviewResult:
+        """Review a Kubernetes object, an AdmissionRequest or an AdmissionReview.
+
+        Raises ReviewError for what Gatekeeper reports as a review error
+        (malformed request, DELETE without oldObject, non-string `msg`).
+        """
+        review = self._review_document(item, namespace_object)
+        target = Target.from_review(
+            review, namespace_object, namespaces=self.inventory.namespace, gator_test=self.gator_test
+        )
+        results: list[Result] = []
+        point = self.enforcement_point
+        data = {"inventory": self.inventory.as_data()}
+        for constraint in self._candidates(target):
+            actions = constraint.actions_for(point)
+            if not actions:
+                continue
+            scoped = constraint.scoped_actions_for(point)
+            try:
+                if not matches(constraint.match, target):
+                    continue
+            except MatchError as e:
+                results.append(Result(e.autoreject_message, constraint, constraint.enforcement_action, scoped,
+                                      None, has_metadata=False))
+                continue
+            results.extend(self._evaluate(constraint, review, data, scoped))
+        results.sort(key=lambda r: (r.enforcement_action, r.msg.encode("utf-8", "surrogatepass")))
+        return ReviewResult(results)
+
+    def _review_document(self, item: Any, namespace_object: Optional[dict]) -> dict:
+        if not isinstance(item, dict):
+            raise ReviewError(f"cannot review a {type(item).__name__}: expected an object or an AdmissionRequest")
+        if item.get("kind") == "AdmissionReview" and "request" in item:
+            return review_from_admission_request(item["request"], namespace_object=namespace_object)
+        if isinstance(item.get("kind"), dict) or ("operation" in item and "uid" in item):
+            return review_from_admission_request(item, namespace_object=namespace_object)
+        return review_from_object(item, namespace_object=namespace_object)
+
+    def _candidates(self, target: Target) -> list:
+        """Constraints the kind index allows for this review, in (kind, name) order."""
+        seen: dict[int, Constraint] = {}
+        for c in self._any_kind:
+            seen[id(c)] = c
+        for group, kind in target.kinds:
+            for key in lookup_keys(group, kind):
+                for c in self._by_kind.get(key, ()):
+                    seen[id(c)] = c
+        return sorted(seen.values(), key=lambda c: (c.kind, c.name))
+
+    def _evaluate(self, constraint: Constraint, review: dict, data: dict, scoped: list) -> list:
+        template = constraint.template
+        action = constraint.enforcement_action
+        try:
+            if template is None:
+                raise ReviewError(f"no template for constraint kind {constraint.kind}")
+            policy = template.policy()
+            value = policy.eval_rule(template.violation_rule, input=make_input(review, constraint.parameters), data=data)
+        except RegoEvalError as e:
+            # §6.2: an evaluation error is one result per constraint, message = the error.
+            return [Result(str(e), constraint, action, scoped, None)]
+        except TemplateError as e:
+            raise ReviewError(str(e)) from None
+        if value is UNDEFINED or not isinstance(value, list):
+            return []
+        out = []
+        for element in value:
+            if not isinstance(element, dict) or "msg" not in element:
+                continue  # §6.1: silently dropped
+            msg = element["msg"]
+            if not isinstance(msg, str):
+                raise ReviewError(
+                    f"{TARGET}: Rego: extracting message binding: .msg accessor error: {msg!r} is of the type "
+                    f"{_go_type(msg)}, expected string"
+                )
+            details = element.get("details", {})
+            out.append(Result(msg, constraint, action, scoped, details))
+        return out
+
+    # --- admission -------------------------------------------------------------------
+
+    def admit(self, admission_review: dict) -> dict:
+        """An AdmissionReview (admission.k8s.io/v1) answered as Gatekeeper answers it (§6.6)."""
+        request = admission_review.get("request") if isinstance(admission_review, dict) else None
+        uid = request.get("uid", "") if isinstance(request, dict) else ""
+        api_version = admission_review.get("apiVersion", "admission.k8s.io/v1") if isinstance(admission_review, dict) else "admission.k8s.io/v1"
+        try:
+            if not isinstance(request, dict):
+                raise ReviewError("AdmissionReview has no request")
+            result = self.review(request)
+            response = admission_response(result)
+        except RegoError as e:
+            name = (request or {}).get("name", "") if isinstance(request, dict) else ""
+            response = {"allowed": False, "status": {"code": 500, "message": f"error reviewing resource {name}: {e}"}}
+        response = {"uid": uid, **response}
+        return {"apiVersion": api_version, "kind": "AdmissionReview", "response": response}
+
+
+def effective_actions(result: Result) -> list:
+    """§6.6: the scoped actions for `scoped` results, else the enforcement action."""
+    if result.enforcement_action == "scoped":
+        return [a for a in result.scoped_actions if a in ("deny", "warn", "dryrun")]
+    return [result.enforcement_action] if result.enforcement_action in ("deny", "warn", "dryrun") else []
+
+
+def admission_response(result: ReviewResult) -> dict:
+    """The AdmissionResponse fields for a review's results (§6.6)."""
+    denies, warnings = [], []
+    for r in result.results:
+        text = f"[{r.constraint.name}] {r.msg}"
+        for action in effective_actions(r):
+            if action == "deny":
+                denies.append(text)
+            elif action == "warn":
+                warnings.append(text)
+    if denies:
+        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denies)}}
+    elif warnings:
+        out = {"allowed": True, "status": {"code": 299}}
+    else:
+        out = {"allowed": True, "status": {"code": 200}}
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
+def _go_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "json.Number"
+    if isinstance(value, list):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return type(value).__name__
+
+
+# --- documents ----------------------------------------------------------------------
+
+
+def read_paths(paths: Iterable[str]) -> list[Document]:
+    """Every document in the files and directories (walked recursively) named."""
+    out: list[Document] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith(DOCUMENT_SUFFIXES):
+                        out.extend(read_document_file(Path(root) / name))
+        elif path.exists():
+            if not raw.endswith(DOCUMENT_SUFFIXES):
+                raise ReviewError(f'path "{raw}" must be of extensions: [.yaml .yml .json]')
+            out.extend(read_document_file(path))
+        else:
+            raise ReviewError(f"{raw}: no such file or directory")
+    return out
+
+
+def _group(obj: dict) -> str:
+    api = obj.get("apiVersion", "")
+    return api.split("/")[0] if isinstance(api, str) and "/" in api else ""
+
+
+def is_template(obj: dict) -> bool:
+    return _group(obj) == TEMPLATE_GROUP and obj.get("kind") == "ConstraintTemplate"
+
+
+def is_constraint(obj: dict) -> bool:
+    return _group(obj) == CONSTRAINT_GROUP
+
+
+__all__ = [
+    "Gatekeeper", "Result", "ReviewResult", "admission_response", "effective_actions", "read_paths",
+    "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
+]

@@ -1,0 +1,165 @@
+"""The Gatekeeper client: review results, enforcement actions, admission responses."""
+
+from __future__ import annotations
+
+import pytest
+
+from regolite.gatekeeper.engine import GATOR, Gatekeeper
+from regolite.gatekeeper.review import ReviewError
+
+TEMPLATE = {
+    "apiVersion": "templates.gatekeeper.sh/v1",
+    "kind": "ConstraintTemplate",
+    "metadata": {"name": "k8srequiredlabels"},
+    "spec": {
+        "crd": {"spec": {"names": {"kind": "K8sRequiredLabels"}, "validation": {"openAPIV3Schema": {
+            "type": "object", "properties": {"labels": {"type": "array", "items": {"type": "string"}}}}}}},
+        "targets": [{
+            "target": "admission.k8s.gatekeeper.sh",
+            "rego": """package k8srequiredlabels
+violation[{"msg": msg, "details": {"missing": missing}}] {
+  provided := {label | input.review.object.metadata.labels[label]}
+  required := {label | label := input.parameters.labels[_]}
+  missing := required - provided
+  count(missing) > 0
+  msg := sprintf("you must provide labels: %v", [missing])
+}
+""",
+        }],
+    },
+}
+
+
+def constraint(name, labels, action="deny", match=None, **spec):
+    doc = {
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+        "kind": "K8sRequiredLabels",
+        "metadata": {"name": name},
+        "spec": {"parameters": {"labels": labels}, "enforcementAction": action, **spec},
+    }
+    if match is not None:
+        doc["spec"]["match"] = match
+    return doc
+
+
+def pod(labels=None, namespace="default", name="p"):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": labels or {}}}
+
+
+@pytest.fixture
+def gate():
+    g = Gatekeeper()
+    g.add_template(TEMPLATE)
+    return g
+
+
+def test_violation_messages_and_details(gate):
+    gate.add_constraint(constraint("need-owner", ["owner"]))
+    result = gate.review(pod())
+    assert result.messages == ['you must provide labels: {"owner"}']
+    assert result.results[0].details == {"missing": ["owner"]}
+    assert gate.review(pod({"owner": "me"})).messages == []
+
+
+def test_match_kinds_and_namespaces(gate):
+    gate.add_constraint(constraint("only-deployments", ["a"], match={"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}))
+    gate.add_constraint(constraint("not-kube-system", ["b"], match={"excludedNamespaces": ["kube-*"]}))
+    assert [r.constraint.name for r in gate.review(pod()).results] == ["not-kube-system"]
+    assert gate.review(pod(namespace="kube-system")).results == []
+
+
+def test_admit_denies_with_gatekeepers_message_format(gate):
+    gate.add_constraint(constraint("b-deny", ["x"]))
+    gate.add_constraint(constraint("a-deny", ["y"]))
+    gate.add_constraint(constraint("warn-me", ["z"], action="warn"))
+    gate.add_constraint(constraint("dry", ["w"], action="dryrun"))
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"uid": "abc", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                          "operation": "CREATE", "name": "p", "namespace": "default", "object": pod()}}
+    response = gate.admit(review)["response"]
+    assert response["uid"] == "abc" and response["allowed"] is False
+    assert response["status"] == {
+        "code": 403, "reason": "Forbidden",
+        "message": '[b-deny] you must provide labels: {"x"}\n[a-deny] you must provide labels: {"y"}',
+    }
+    assert response["warnings"] == ['[warn-me] you must provide labels: {"z"}']
+
+
+def test_admit_allows_with_warnings_only(gate):
+    gate.add_constraint(constraint("warn-me", ["z"], action="warn"))
+    response = gate.admit({"request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                                       "operation": "CREATE", "object": pod()}})["response"]
+    assert response["allowed"] is True and response["status"] == {"code": 299}
+    assert response["warnings"]
+
+
+def test_delete_reviews_the_old_object(gate):
+    gate.add_constraint(constraint("need-owner", ["owner"]))
+    request = {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "DELETE",
+               "oldObject": pod(), "object": None}
+    assert gate.review(request).messages
+    with pytest.raises(ReviewError):
+        gate.review({**request, "oldObject": None})
+    assert gate.admit({"request": {**request, "oldObject": None}})["response"]["status"]["code"] == 500
+
+
+def test_results_sort_by_action_then_message(gate):
+    gate.add_constraint(constraint("w", ["a"], action="warn"))
+    gate.add_constraint(constraint("d", ["b"], action="deny"))
+    gate.add_constraint(constraint("r", ["c"], action="dryrun"))
+    assert [r.enforcement_action for r in gate.review(pod()).results] == ["deny", "dryrun", "warn"]
+
+
+def test_scoped_actions_follow_the_enforcement_point():
+    scoped = [{"action": "warn", "enforcementPoints": [{"name": GATOR}]}]
+    g = Gatekeeper(enforcement_point=GATOR)
+    g.add_template(TEMPLATE)
+    g.add_constraint(constraint("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
+    (result,) = g.review(pod()).results
+    assert result.scoped_actions == ["warn"]
+    webhook = Gatekeeper()
+    webhook.add_template(TEMPLATE)
+    webhook.add_constraint(constraint("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
+    assert webhook.review(pod()).results == []  # not evaluated at a point it does not list
+
+
+def test_evaluation_errors_become_one_result_per_constraint():
+    broken = {**TEMPLATE, "metadata": {"name": "k8sbroken"}}
+    broken["spec"] = {**TEMPLATE["spec"], "crd": {"spec": {"names": {"kind": "K8sBroken"}}}, "targets": [{
+        "target": "admission.k8s.gatekeeper.sh",
+        "rego": "package k8sbroken\nx := 1\nx := 2\nviolation[{\"msg\": \"m\"}] { x == 1 }\n",
+    }]}
+    g = Gatekeeper()
+    g.add_template(broken)
+    g.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sBroken", "metadata": {"name": "b"}})
+    (result,) = g.review(pod()).results
+    assert "eval_conflict_error" in result.msg and result.details is None
+
+
+def test_non_string_msg_fails_the_review():
+    bad = {**TEMPLATE, "metadata": {"name": "k8sbadmsg"}}
+    bad["spec"] = {**TEMPLATE["spec"], "crd": {"spec": {"names": {"kind": "K8sBadMsg"}}}, "targets": [{
+        "target": "admission.k8s.gatekeeper.sh", "rego": "package k8sbadmsg\nviolation[{\"msg\": 7}] { true }\n"}]}
+    g = Gatekeeper()
+    g.add_template(bad)
+    g.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sBadMsg", "metadata": {"name": "b"}})
+    with pytest.raises(ReviewError, match="expected string"):
+        g.review(pod())
+
+
+def test_inventory_feeds_referential_templates():
+    template = {**TEMPLATE, "metadata": {"name": "k8suniquename"}}
+    template["spec"] = {**TEMPLATE["spec"], "crd": {"spec": {"names": {"kind": "K8sUniqueName"}}}, "targets": [{
+        "target": "admission.k8s.gatekeeper.sh",
+        "rego": """package k8suniquename
+violation[{"msg": "taken"}] {
+  other := data.inventory.namespace[ns][_]["Pod"][input.review.object.metadata.name]
+  ns != input.review.object.metadata.namespace
+}
+"""}]}
+    g = Gatekeeper()
+    g.add_template(template)
+    g.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sUniqueName", "metadata": {"name": "u"}})
+    assert g.review(pod(name="web")).messages == []
+    g.add_inventory([pod(name="web", namespace="other")])
+    assert g.review(pod(name="web")).messages == ["taken"]
