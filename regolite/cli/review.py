@@ -10,7 +10,9 @@ import yaml
 from regolite.builtins.sprintf import go_quote
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import parse_documents
-from regolite.gatekeeper.engine import GATOR, Gatekeeper, effective_actions, is_constraint, is_template, read_paths
+from regolite.gatekeeper.engine import (
+    GATOR, Gatekeeper, ReviewFailed, effective_actions, is_constraint, is_template, read_paths,
+)
 
 
 def add_parser(subparsers) -> None:
@@ -44,19 +46,27 @@ def run(args) -> int:
             if is_constraint(d.obj):
                 gate.add_constraint(d.obj, source=d.where)
         gate.add_inventory(d.obj for d in docs)
-        rows = []
-        for d in docs:
-            for result in gate.review(d.obj).results:
-                rows.append((result, d.obj))
     except RegoError as e:
         print(f"error: auditing objects: {e}", file=sys.stderr)
         return 1
+    rows = []
+    failed = False
+    for d in docs:
+        try:
+            results = gate.review(d.obj).results
+        except ReviewFailed as e:  # report it, keep the other constraints' verdicts
+            print(f"error: auditing objects: reviewing {d.where}: {e}", file=sys.stderr)
+            results, failed = e.results, True
+        except RegoError as e:
+            print(f"error: auditing objects: reviewing {d.where}: {e}", file=sys.stderr)
+            results, failed = [], True
+        rows.extend((result, d.obj) for result in results)
     rows.sort(key=lambda row: (row[0].enforcement_action, row[0].msg))
     denied = any("deny" in effective_actions(r) or "deny" in r.scoped_actions for r, _ in rows)
     if args.deny_only:
         rows = [(r, o) for r, o in rows if r.enforcement_action == "deny" or "deny" in r.scoped_actions]
     _print(rows, args.output)
-    return 1 if denied else 0
+    return 1 if denied or failed else 0
 
 
 def _print(rows: list, output: str) -> None:

@@ -24,7 +24,7 @@ from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
-from regolite.values import UNDEFINED
+from regolite.values import UNDEFINED, from_json
 
 TARGET = "admission.k8s.gatekeeper.sh"
 WEBHOOK = "validation.gatekeeper.sh"
@@ -70,6 +70,17 @@ class ReviewResult:
 
     def denied(self) -> bool:
         return any("deny" in effective_actions(r) for r in self.results)
+
+
+class ReviewFailed(ReviewError):
+    """The review failed as Gatekeeper's does (a non-string `msg`, a template that
+    cannot run), but the other constraints were still evaluated: `results` holds
+    their verdicts, `problems` one line per failing constraint."""
+
+    def __init__(self, problems: list, results: list) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+        self.results = results
 
 
 class Gatekeeper:
@@ -151,10 +162,15 @@ class Gatekeeper:
         (malformed request, DELETE without oldObject, non-string `msg`).
         """
         review = self._review_document(item, namespace_object)
+        try:
+            from_json(review)  # checked once here, so each constraint's evaluation need not
+        except (TypeError, ValueError) as e:
+            raise ReviewError(f"the object under review is not JSON data: {e}") from None
         target = Target.from_review(
             review, namespace_object, namespaces=self.inventory.namespace, gator_test=self.gator_test
         )
         results: list[Result] = []
+        problems: list[str] = []
         point = self.enforcement_point
         data = {"inventory": self.inventory.as_data()}
         for constraint in self._candidates(target):
@@ -169,8 +185,13 @@ class Gatekeeper:
                 results.append(Result(e.autoreject_message, constraint, constraint.enforcement_action, scoped,
                                       None, has_metadata=False))
                 continue
-            results.extend(self._evaluate(constraint, review, data, scoped))
+            try:
+                results.extend(self._evaluate(constraint, review, data, scoped))
+            except ReviewError as e:
+                problems.append(f"{constraint.kind}/{constraint.name} ({constraint.source}): {e.message}")
         results.sort(key=lambda r: (r.enforcement_action, r.msg.encode("utf-8", "surrogatepass")))
+        if problems:
+            raise ReviewFailed(problems, results)
         return ReviewResult(results)
 
     def _review_document(self, item: Any, namespace_object: Optional[dict]) -> dict:
@@ -200,7 +221,7 @@ class Gatekeeper:
             if template is None:
                 raise ReviewError(f"no template for constraint kind {constraint.kind}")
             policy = template.policy()
-            value = policy.eval_rule(template.violation_rule, input=make_input(review, constraint.parameters), data=data)
+            value = policy._eval_trusted(template.violation_rule, make_input(review, constraint.parameters), data)
         except RegoEvalError as e:
             # §6.2: an evaluation error is one result per constraint, message = the error.
             return [Result(str(e), constraint, action, scoped, None)]
@@ -318,6 +339,6 @@ def is_constraint(obj: dict) -> bool:
 
 
 __all__ = [
-    "Gatekeeper", "Result", "ReviewResult", "admission_response", "effective_actions", "read_paths",
+    "Gatekeeper", "Result", "ReviewResult", "ReviewFailed", "admission_response", "effective_actions", "read_paths",
     "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
 ]

@@ -163,3 +163,22 @@ violation[{"msg": "taken"}] {
     assert g.review(pod(name="web")).messages == []
     g.add_inventory([pod(name="web", namespace="other")])
     assert g.review(pod(name="web")).messages == ["taken"]
+
+
+def test_a_bad_constraint_does_not_hide_the_others(gate):
+    from regolite.gatekeeper.engine import ReviewFailed
+
+    bad = {**TEMPLATE, "metadata": {"name": "k8sbadmsg"}}
+    bad["spec"] = {**TEMPLATE["spec"], "crd": {"spec": {"names": {"kind": "K8sBadMsg"}}}, "targets": [{
+        "target": "admission.k8s.gatekeeper.sh", "rego": "package k8sbadmsg\nviolation[{\"msg\": 7}] { true }\n"}]}
+    gate.add_template(bad)
+    gate.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sBadMsg",
+                         "metadata": {"name": "bad"}}, source="bad.yaml")
+    gate.add_constraint(constraint("need-owner", ["owner"]))
+    with pytest.raises(ReviewFailed) as info:
+        gate.review(pod())
+    assert "K8sBadMsg/bad (bad.yaml)" in str(info.value)
+    assert [r.constraint.name for r in info.value.results] == ["need-owner"]
+    # the webhook fails closed, as Gatekeeper does
+    assert gate.admit({"request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                                   "operation": "CREATE", "object": pod()}})["response"]["status"]["code"] == 500
