@@ -62,20 +62,21 @@ def _input(args):
 def _print(results: list, args) -> None:
     texts = _expression_texts(args.query)
     if args.format == "json":
+        # opa eval's layout: struct fields in Go's order, values' object keys sorted
         out = {}
         if results:
             rows = []
             for r in results:
                 exprs = [
-                    {"value": v, "text": texts[i][0], "location": {"row": texts[i][1], "col": texts[i][2]}}
+                    {"value": _sorted(v), "text": texts[i][0], "location": {"row": texts[i][1], "col": texts[i][2]}}
                     for i, v in enumerate(r["expressions"])
                 ]
                 row = {"expressions": exprs}
                 if r["bindings"]:
-                    row["bindings"] = r["bindings"]
+                    row["bindings"] = _sorted(r["bindings"])
                 rows.append(row)
             out["result"] = rows
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     elif args.format == "bindings":
         sys.stdout.write(json.dumps([r["bindings"] for r in results], indent=2, sort_keys=True) + "\n")
     elif args.format == "raw":
@@ -91,6 +92,15 @@ def _print(results: list, args) -> None:
             else:
                 for v in r["expressions"]:
                     sys.stdout.write(json.dumps(v, indent=2, sort_keys=True) + "\n")
+
+
+def _sorted(value):
+    """A JSON value with every object's keys in sorted order (Go's map encoding)."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _expression_texts(query: str) -> list:
