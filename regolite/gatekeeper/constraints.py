@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.templates import Template
+from regolite.gatekeeper.templates import Template, json_type
 
 CONSTRAINT_ERROR = "constraint_error"
 CONSTRAINTS_GROUP = "constraints.gatekeeper.sh"
@@ -126,7 +126,7 @@ def load_constraint(doc: Any, templates: Mapping[str, Template], *, source: str 
     """
     ctx = _Context(source)
     if not isinstance(doc, dict):
-        raise ctx.error(f"{_INVALID}expected an object, got {_json_type(doc)}")
+        raise ctx.error(f"{_INVALID}expected an object, got {json_type(doc)}")
     obj = copy.deepcopy(doc)
     obj.pop("status", None)
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -334,7 +334,7 @@ def validate(value: Any, schema: Any, path: str, *, root: bool = False) -> list:
         return [f"{where}: expected {schema['type']}, got null"]
     stype = schema.get("type")
     if stype and not _type_ok(value, stype):
-        return [f"{where}: expected {stype}, got {_json_type(value)}"]
+        return [f"{where}: expected {stype}, got {json_type(value)}"]
     errors: list = []
     if "enum" in schema and isinstance(schema["enum"], list):
         if not any(_json_equal(value, e) for e in schema["enum"]):
@@ -649,19 +649,3 @@ def _render(value: Any) -> str:
         return repr(value)
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from regolite.gatekeeper.templates import json_type
 from regolite.errors import RegoError
 
 REVIEW_ERROR = "review_error"
@@ -206,16 +207,4 @@ def _user_info(info: Any) -> dict:
 
 def _type(value: Any) -> str:
     """A JSON type name for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    return json_type(value, integer="number")

@@ -165,7 +165,7 @@ def _name_of(doc: Any) -> str:
 
 def _read_identity(t: Template, doc: Any) -> None:
     if not isinstance(doc, dict):
-        raise t.error(f"{_INVALID}expected an object, got {_json_type(doc)}")
+        raise t.error(f"{_INVALID}expected an object, got {json_type(doc)}")
     api_version = doc.get("apiVersion")
     group, _, version = api_version.rpartition("/") if isinstance(api_version, str) else ("", "", "")
     if group != TEMPLATES_GROUP or doc.get("kind") != "ConstraintTemplate":
@@ -196,7 +196,7 @@ def _read_targets(t: Template) -> None:
         raise t.error(f"{_INVALID}must declare exactly one target")
     target = targets[0]
     if not isinstance(target, dict):
-        raise t.error(f"{_INVALID}spec.targets[0]: expected object, got {_json_type(target)}")
+        raise t.error(f"{_INVALID}spec.targets[0]: expected object, got {json_type(target)}")
     name = _field(t, target, "target", str, "", "spec.targets[0]")
     if not name:
         raise t.error(f"{_INVALID}target name must not be empty")
@@ -337,14 +337,14 @@ def _select_code(t: Template) -> None:
     entries: list = []
     for i, entry in enumerate(code):
         if not isinstance(entry, dict):
-            raise t.error(f"{_INVALID}spec.targets[0].code[{i}]: expected object, got {_json_type(entry)}")
+            raise t.error(f"{_INVALID}spec.targets[0].code[{i}]: expected object, got {json_type(entry)}")
         engine = entry.get("engine")
         if not isinstance(engine, str) or not engine:
             raise t.error(f"{_INVALID}spec.targets[0].code[{i}].engine: Required value")
         entries.append(dict(entry))
     legacy = target.get("rego")
     if legacy is not None and not isinstance(legacy, str):
-        raise t.error(f"{_INVALID}spec.targets[0].rego: expected string, got {_json_type(legacy)}")
+        raise t.error(f"{_INVALID}spec.targets[0].rego: expected string, got {json_type(legacy)}")
     if legacy:
         libs = target.get("libs")
         replaced = {"rego": legacy, "version": "", "libs": libs}
@@ -376,10 +376,10 @@ def _read_rego_source(t: Template, entry: dict) -> None:
     if "rego" not in src or src["rego"] is None:
         raise t.error("rego source missing required field: rego")
     if not isinstance(src["rego"], str):
-        raise t.error(f"invalid rego source: rego must be a string, got {_json_type(src['rego'])}")
+        raise t.error(f"invalid rego source: rego must be a string, got {json_type(src['rego'])}")
     version = src.get("version")
     if version is not None and not isinstance(version, str):
-        raise t.error(f"invalid rego source: version must be a string, got {_json_type(version)}")
+        raise t.error(f"invalid rego source: version must be a string, got {json_type(version)}")
     libs = src.get("libs")
     if libs is None:
         libs = []
@@ -499,20 +499,22 @@ def _field(t: Template, obj: dict, key: str, kind: type, default: Any, where: st
     ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
     if not ok:
         path = f"{where}.{key}" if where else key
-        raise t.error(f"{_INVALID}{path}: expected {_KIND_NAMES[kind]}, got {_json_type(value)}")
+        raise t.error(f"{_INVALID}{path}: expected {_KIND_NAMES[kind]}, got {json_type(value)}")
     return value
 
 
 _KIND_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean"}
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any, integer: str = "integer") -> str:
+    """The JSON type of a decoded value, for messages ("object", "array"...;
+    whole numbers are `integer`, as OpenAPI schemas name them)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
-        return "integer"
+        return integer
     if isinstance(value, float):
         return "number"
     if isinstance(value, str):

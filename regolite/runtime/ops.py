@@ -164,8 +164,8 @@ def merge_value(result: Any, value: Any, what: str, loc: Any = None) -> Any:
     raise conflict(what, loc)
 
 
-def set_path(doc: dict, path: tuple, value: Any, loc: Any = None) -> None:
-    """Put `value` at `path` inside nested objects (for ref-head rules)."""
+def _parent_object(doc: dict, path: tuple, loc: Any) -> dict:
+    """The object that holds `path`'s last key, creating the objects on the way."""
     for key in path[:-1]:
         fk = key if type(key) is str else freeze(key)
         nxt = doc.get(fk, U)
@@ -175,26 +175,23 @@ def set_path(doc: dict, path: tuple, value: Any, loc: Any = None) -> None:
         elif type(nxt) is not dict:
             raise conflict("object keys must be unique", loc)
         doc = nxt
-    object_insert(doc, path[-1], value, loc)
+    return doc
+
+
+def set_path(doc: dict, path: tuple, value: Any, loc: Any = None) -> None:
+    """Put `value` at `path` inside nested objects (for ref-head rules)."""
+    object_insert(_parent_object(doc, path, loc), path[-1], value, loc)
 
 
 def add_at_path(doc: dict, path: tuple, element: Any, loc: Any = None) -> None:
     """Add `element` to the set at `path` inside nested objects (`a[x] contains y`)."""
-    for key in path[:-1]:
-        fk = key if type(key) is str else freeze(key)
-        nxt = doc.get(fk, U)
-        if nxt is U:
-            nxt = {}
-            doc[fk] = nxt
-        elif type(nxt) is not dict:
-            raise conflict("object keys must be unique", loc)
-        doc = nxt
+    parent = _parent_object(doc, path, loc)
     last = path[-1]
     fk = last if type(last) is str else freeze(last)
-    leaf = doc.get(fk, U)
+    leaf = parent.get(fk, U)
     if leaf is U:
         leaf = RegoSet()
-        doc[fk] = leaf
+        parent[fk] = leaf
     elif type(leaf) is not RegoSet:
         raise conflict("object keys must be unique", loc)
     leaf.add(element)
