@@ -68,6 +68,7 @@ class Policy:
         self.source = writer.source()
         self._namespace = self._exec(writer)
         self._queries: dict = {}
+        self._rule_functions: dict = {}
         self._lock = threading.Lock()
 
     def _exec(self, writer: CodeWriter) -> dict:
@@ -85,7 +86,8 @@ class Policy:
         """Evaluate a query; the result set as `opa eval` reports it.
 
         A list of `{"expressions": [...], "bindings": {...}}`, values made
-        JSON-compatible (sets become arrays in OPA's order).
+        JSON-compatible (sets become arrays in OPA's order). `input` is the
+        caller's JSON-shaped data, used as it is (see `_context`).
         """
         compiled = self._compiled_query(query)
         ctx = self._context(input, strict_builtin_errors, print_to)
@@ -104,21 +106,40 @@ class Policy:
         `data`, when given, is the base document for this evaluation only
         (in place of the data the policy was compiled with), e.g. an inventory.
         """
-        compiled = self._compiled_query(path)
         ctx = self._context(input, strict_builtin_errors, None)
         if data is not _ABSENT:
             ctx.data = from_json(data)
-        for values, _ in compiled.function(ctx):
-            return to_json(values[0])
-        return UNDEFINED
+        return self._value_of(path, ctx)
 
     def _eval_trusted(self, path: str, input: Any, data: Any) -> Any:
         """`eval_rule` for callers whose input and data are already valid Rego
         values (checked once by them, e.g. once per review): no conversion."""
-        ctx = Context(input, data, False, None)
+        return self._value_of(path, Context(input, data, False, None))
+
+    def _value_of(self, path: str, ctx: Context) -> Any:
+        direct = self._rule_functions.get(path, _ABSENT)
+        if direct is _ABSENT:
+            direct = self._rule_functions[path] = self._direct_function(path)
+        if direct is not None:  # a rule or package: call its function, no query around it
+            value = direct(ctx)
+            return UNDEFINED if value is UNDEFINED else to_json(value)
         for values, _ in self._compiled_query(path).function(ctx):
             return to_json(values[0])
         return UNDEFINED
+
+    def _direct_function(self, path: str):
+        """The generated function computing `path` exactly (data.pkg.rule or data.pkg), if any."""
+        parts = path.split(".")
+        if parts[0] != "data" or not all(p.isidentifier() for p in parts[1:]):
+            return None
+        node = self._program.root
+        for part in parts[1:]:
+            node = node.children.get(part)
+            if node is None:
+                return None
+        if node.group is not None:
+            return None if node.group.kind == "function" else self._namespace.get(node.group.fn)
+        return self._namespace.get(f"vdoc_{node.id}") if node.has_rules() and node.id else None
 
     def _term_value(self, text: str) -> Any:
         """The Rego value (sets and all, not JSON) of a constant term's text."""
@@ -127,8 +148,11 @@ class Policy:
         return UNDEFINED
 
     def _context(self, input: Any, strict: bool, print_to) -> Context:
-        value = UNDEFINED if input is _ABSENT else from_json(input)
-        return Context(value, self._data, strict, print_to)
+        # The caller's input is used as it is: never copied, converted or walked.
+        # It must be JSON-shaped (dict, list, str, int, float, bool, None); other
+        # Python types read as opaque scalars. `regolite.values.from_json` checks
+        # and normalises data of other shapes (tuples, non-str keys) beforehand.
+        return Context(UNDEFINED if input is _ABSENT else input, self._data, strict, print_to)
 
     def _compiled_query(self, text: str) -> "_CompiledQuery":
         found = self._queries.get(text)

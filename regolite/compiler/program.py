@@ -437,10 +437,22 @@ class Program:
             )
             w.line("result = U")
             for i, (rule, _scope) in enumerate(group.defs):
-                w.line(f"for v in {group.fn}_{i}({call_args}):")
-                w.indent()
-                w.line(f"result = merge_value(result, v, {w.constant(what)}, {w.constant(rule.loc)})")
-                w.outdent()
+                # Rule indexing: a definition whose arguments are constants runs
+                # only for equal arguments; one that is only a constant is inlined.
+                guard = _argument_guard(rule, w)
+                if guard:
+                    w.line(f"if {guard}:")
+                    w.indent()
+                if _is_fact(rule):
+                    value = w.constant(_constant_value(rule.head.value, self))
+                    w.line(f"result = merge_value(result, {value}, {w.constant(what)}, {w.constant(rule.loc)})")
+                else:
+                    w.line(f"for v in {group.fn}_{i}({call_args}):")
+                    w.indent()
+                    w.line(f"result = merge_value(result, v, {w.constant(what)}, {w.constant(rule.loc)})")
+                    w.outdent()
+                if guard:
+                    w.outdent()
             if group.default is not None:
                 default_rule = group.default[0]
                 w.line("if result is U:")
@@ -558,6 +570,31 @@ def _suffix(head: ast.Head, group: Group) -> list:
         else:
             break
     return terms[ground:]
+
+
+def _argument_guard(rule: Rule, w: CodeWriter) -> str:
+    """A test that the call's arguments can match the definition's constant ones ("" if none are)."""
+    if rule.head.args is None:
+        return ""
+    tests = []
+    for i, arg in enumerate(rule.head.args):
+        if isinstance(arg, Scalar):
+            value = w.constant(arg.value)
+            if type(arg.value) is str or arg.value is None:
+                tests.append(f"a{i} == {value}")
+            else:
+                tests.append(f"equal(a{i}, {value})")
+    return " and ".join(tests)
+
+
+def _is_fact(rule: Rule) -> bool:
+    """A definition that always holds and gives a constant: constant arguments,
+    no else, a body of just `true`, a constant value."""
+    if rule.else_ is not None or rule.head.value is None or not _is_constant(rule.head.value):
+        return False
+    if rule.head.args is not None and not all(isinstance(a, Scalar) for a in rule.head.args):
+        return False
+    return len(rule.body) == 1 and not rule.body[0].with_ and not rule.body[0].negated and rule.body[0].term == Scalar(True)
 
 
 def _is_constant(term: Term) -> bool:
