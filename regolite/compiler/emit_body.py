@@ -227,14 +227,31 @@ class BodyEmitter:
         self.w.outdent()
 
     def negation(self, expr: Expr) -> None:
-        fn = self.w.name("neg")
-        self.w.line(f"def {fn}():")
-        self.w.indent()
+        """`not expr`: fails when expr has a solution.
+
+        A negated expression that enumerates nothing is tested inline, in its
+        own one-pass loop; one that enumerates becomes a nested function that
+        returns at the first solution.
+        """
         inner = Expr(expr.term, False, (), expr.loc)
         if isinstance(expr.term, Block):
             body = self.program.order(expr.term.body, self.sym.copy_bound())
         else:
             body = (inner,)
+        mark = len(self.w.lines)
+        flag = self.w.name("found")
+        self.w.line(f"{flag} = False")
+        self.nested(body, lambda: self.w.line(f"{flag} = True"))
+        emitted = self.w.lines[mark + 2:]
+        if not any(line.lstrip().startswith("for ") for line in emitted):
+            self.fail(flag)
+            return
+        del self.w.lines[mark:]  # it enumerates: use a function that can stop early
+        for row in [r for r in self.w.line_map if r > mark]:
+            del self.w.line_map[row]
+        fn = self.w.name("neg")
+        self.w.line(f"def {fn}():")
+        self.w.indent()
         self.nested(body, lambda: self.w.line("return True"))
         self.w.line("return False")
         self.w.outdent()

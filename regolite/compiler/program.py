@@ -446,6 +446,12 @@ class Program:
                 if _is_fact(rule):
                     value = w.constant(_constant_value(rule.head.value, self))
                     w.line(f"result = merge_value(result, {value}, {w.constant(what)}, {w.constant(rule.loc)})")
+                elif _returns_first_value(group, rule):
+                    w.line(f"v = {group.fn}_{i}({call_args})")
+                    w.line("if v is not U:")
+                    w.indent()
+                    w.line(f"result = merge_value(result, v, {w.constant(what)}, {w.constant(rule.loc)})")
+                    w.outdent()
                 else:
                     w.line(f"for v in {group.fn}_{i}({call_args}):")
                     w.indent()
@@ -457,7 +463,9 @@ class Program:
                 default_rule = group.default[0]
                 w.line("if result is U:")
                 w.indent()
-                if group.kind == "function":
+                if group.kind == "function" and _returns_first_value(group, default_rule):
+                    w.line(f"result = {group.fn}_default({call_args})")
+                elif group.kind == "function":
                     w.line(f"for v in {group.fn}_default({call_args}):")
                     w.indent()
                     w.line("result = v")
@@ -504,6 +512,13 @@ class Program:
             self._emit_definition(w, group, group.default[0], f"{group.fn}_default", params)
 
     def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> None:
+        """One definition (with its else chain) as a function of the context.
+
+        A definition whose values are all constants returns its first value
+        (or U): a plain function, no generator. Otherwise it is a generator
+        of every value its body produces, so the caller can detect conflicts
+        (complete rules, functions) or collect them (sets, objects).
+        """
         w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
         w.line(f"def {name}(c{params}):", rule.loc)
         w.indent()
@@ -513,7 +528,8 @@ class Program:
         while r is not None:
             chain.append(r)
             r = r.else_
-        if len(chain) > 1:
+        returns = _returns_first_value(group, rule)
+        if len(chain) > 1 and not returns:
             w.line("found = False")
         for n, branch in enumerate(chain):
             symbols = Symbols(w)
@@ -527,30 +543,31 @@ class Program:
             body = self.order(branch.body, symbols.copy_bound())
             head = branch.head
 
-            def solution(head=head, emitter=emitter, last=(n == len(chain) - 1)):
+            def solution(head=head, emitter=emitter):
+                if returns:
+                    w.line(f"return {emitter.value(head.value)}")
+                    return
                 if len(chain) > 1:
                     w.line("found = True")
                 if group.kind == "set":
                     w.line(f"yield {emitter.value(head.key)}")
                 elif group.kind == "object":
-                    ground = len(group.path) - (len(group.path) - 0)
                     suffix = _suffix(head, group)
                     parts = ", ".join(emitter.value(t) for t in suffix)
                     leaf = head.value if head.value is not None else head.key
                     w.line(f"yield ({parts},), {emitter.value(leaf)}")
                 else:
-                    value = head.value
-                    w.line(f"yield {emitter.value(value)}")
-                    if _is_constant(value):
-                        w.line("return")
+                    w.line(f"yield {emitter.value(head.value)}")
 
             emitter.body(body, solution)
             w.outdent(w.level - start + 1)
-            if len(chain) > 1 and n < len(chain) - 1:
+            if len(chain) > 1 and n < len(chain) - 1 and not returns:
                 w.line("if found:")
                 w.indent()
                 w.line("return")
                 w.outdent()
+        if returns:
+            w.line("return U")
         w.outdent()
         w.blank()
 
@@ -585,6 +602,19 @@ def _argument_guard(rule: Rule, w: CodeWriter) -> str:
             else:
                 tests.append(f"equal(a{i}, {value})")
     return " and ".join(tests)
+
+
+def _returns_first_value(group: Group, rule: Rule) -> bool:
+    """Can this definition stop at its first solution? Only when every branch of
+    its else chain gives a constant, so no two solutions can disagree."""
+    if group.kind not in ("complete", "function"):
+        return False
+    r: Optional[Rule] = rule
+    while r is not None:
+        if r.head.value is None or not _is_constant(r.head.value):
+            return False
+        r = r.else_
+    return True
 
 
 def _is_fact(rule: Rule) -> bool:
