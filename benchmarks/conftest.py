@@ -21,3 +21,10 @@ def require_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is missing (set REGOLITE_SHARED to the shared data folder)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After benchmarks/test_peers.py: the regolite-vs-peers table, also written as JSON."""
+    peers = sys.modules.get("benchmarks.test_peers")
+    if peers is not None:
+        peers.write_report(terminalreporter)

@@ -74,6 +74,7 @@ class Policy:
     def _exec(self, writer: CodeWriter) -> dict:
         namespace = dict(RUNTIME_NAMES)
         namespace["B"] = {name: b.function for name, b in REGISTRY.items()}
+        namespace.update(self._program.builtin_globals())
         namespace.update(writer.constant_names())
         namespace["__builtins__"] = {}
         code = builtins.compile(self.source, "<regolite policy>", "exec")
@@ -209,6 +210,7 @@ def _compile_query(policy: Policy, text: str) -> _CompiledQuery:
     # Expression values are reported in the query's written order.
     order = [ordered.index(e) for e in body]
     namespace = dict(policy._namespace)
+    namespace.update(program.builtin_globals())
     namespace.update(w.constant_names())
     source = w.source()
     exec(builtins.compile(source, "<regolite query>", "exec"), namespace)

@@ -74,6 +74,7 @@ class Program:
         self.data_withs = False
         self.mocked: set[str] = set()  # functions some `with` replaces (resolved names)
         self.edges: dict[int, set] = {}  # group id -> ids of the groups it reads
+        self.builtin_idents: dict[str, str] = {}  # builtin name -> its global in generated code
         self._collect(modules)
         self._check_with_targets(modules)
 
@@ -210,7 +211,18 @@ class Program:
                 call.loc,
             )])
         self._check_constant_arguments(call, b)
-        return f"B[{emitter.w.constant(name)}]", "builtin"
+        return self.builtin_ident(name), "builtin"
+
+    def builtin_ident(self, name: str) -> str:
+        """The global a builtin is bound to in generated code (`b_<n>`, one per builtin)."""
+        ident = self.builtin_idents.get(name)
+        if ident is None:
+            ident = self.builtin_idents[name] = f"b_{len(self.builtin_idents)}"
+        return ident
+
+    def builtin_globals(self) -> dict:
+        """The namespace entries for every builtin the generated code names."""
+        return {ident: REGISTRY[name].function for name, ident in self.builtin_idents.items()}
 
     def _check_constant_arguments(self, call: Call, b) -> None:
         """A constant argument of the wrong type is a compile error, as in OPA's type checker."""
