@@ -21,6 +21,8 @@ and `%#v` of maps and slices (Go syntax; only reachable from templates).
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import math
 import struct
 import unicodedata
@@ -40,7 +42,45 @@ _MAX_RUNE = 0x10FFFF
 @builtin("sprintf", args=(STRING, array_of(ANY)), result=STRING, categories=("strings",))
 def sprintf(format, values):
     """fmt.Sprintf(format, values...) with OPA's conversion of the values."""
+    simple = _plain_sprintf(format, values)
+    if simple is not None:
+        return simple
     return go_sprintf(format, [go_value(v) for v in values])
+
+
+def _plain_sprintf(format: str, values: list):
+    """The common case done directly: only `%v`, `%s` and `%%`, one argument per verb,
+    each a string, an int (for %v) or a value printed as its Rego text. None when
+    anything else is involved (Go's full formatter handles that)."""
+    out = []
+    start = 0
+    used = 0
+    n = len(values)
+    while True:
+        i = format.find("%", start)
+        if i < 0:
+            out.append(format[start:])
+            break
+        out.append(format[start:i])
+        verb = format[i + 1:i + 2]
+        if verb == "%":
+            out.append("%")
+        elif verb in ("v", "s") and used < n:
+            value = values[used]
+            used += 1
+            t = type(value)
+            if t is str:
+                out.append(value)
+            elif t is int and verb == "v" and _INT64_MIN <= value <= _INT64_MAX:
+                out.append(str(value))
+            elif t is int or t is float or t is Fraction:
+                return None
+            else:
+                out.append(rego_text(value))
+        else:
+            return None
+        start = i + 2
+    return "".join(out) if used == n else None
 
 
 # --- Rego values as Go values and as text -------------------------------------

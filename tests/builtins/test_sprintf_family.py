@@ -354,3 +354,24 @@ def test_go_sprintf_on_tagged_values():
         "true|%!d(json.Number=5)|%!s(<nil>)"
     )
     assert go_sprintf("%v", [("map[string]interface {}", {"b": [1, None], "a": "x"})]) == "map[a:x b:[1 <nil>]]"
+
+
+from hypothesis import given as _given, settings as _settings, strategies as _st
+
+_pieces = _st.lists(_st.one_of(_st.text(alphabet="ab <>:-", max_size=4), _st.sampled_from(["%v", "%s", "%%", "%d", "%5v"])), max_size=6)
+_args = _st.lists(_st.recursive(
+    _st.one_of(_st.none(), _st.booleans(), _st.integers(-10**20, 10**20), _st.text(max_size=5), _st.floats(allow_nan=False, allow_infinity=False)),
+    lambda inner: _st.lists(inner, max_size=3) | _st.dictionaries(_st.text(max_size=3), inner, max_size=3),
+    max_leaves=6,
+), max_size=5)
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_pieces, _args)
+def test_plain_fast_path_agrees_with_the_go_formatter(pieces, args):
+    from regolite.builtins.sprintf import _plain_sprintf, go_sprintf, go_value
+
+    fmt = "".join(pieces)
+    fast = _plain_sprintf(fmt, args)
+    if fast is not None:
+        assert fast == go_sprintf(fmt, [go_value(v) for v in args])
