@@ -11,6 +11,7 @@ from regolite.builtins import REGISTRY, BuiltinError
 from regolite.compiler.emit_body import BodyEmitter, Symbols, Unsupported
 from regolite.compiler.program import Program, _CompileErrors
 from regolite.compiler.resolve import ModuleScope, Resolver
+from regolite.cache import Artifact, cache_key
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError, RegoParseError
 from regolite.parser import parse_module, parse_query
@@ -59,26 +60,46 @@ RUNTIME_NAMES = {
 
 
 class Policy:
-    """Compiled Rego modules with their base data; safe to share across threads."""
+    """Compiled Rego modules with their base data; safe to share across threads.
 
-    def __init__(self, program: Program, writer: CodeWriter, data: Any, rego_version: str) -> None:
-        self._program = program
+    Built from an `Artifact` (the generated source and what it refers to).
+    The `Program` behind it, needed only to compile ad-hoc queries, is kept
+    when at hand or rebuilt on first use by `program_factory` (after a
+    compile-cache hit nothing was parsed).
+    """
+
+    def __init__(self, artifact: Artifact, data: Any, rego_version: str, *,
+                 program: Optional[Program] = None, program_factory=None) -> None:
+        self._program_value = program
+        self._program_factory = program_factory
         self._data = data
         self.rego_version = rego_version
-        self.source = writer.source()
-        self._namespace = self._exec(writer)
+        self.source = artifact.source
+        self._functions = artifact.functions
+        self._namespace = self._exec(artifact)
         self._queries: dict = {}
         self._rule_functions: dict = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _program is built under it, from within query compilation
 
-    def _exec(self, writer: CodeWriter) -> dict:
+    @property
+    def _program(self) -> Program:
+        if self._program_value is None:
+            with self._lock:
+                if self._program_value is None:
+                    program = self._program_factory()
+                    program.emit()  # numbers groups and builtins as the cached source does
+                    self._program_value = program
+        return self._program_value
+
+    def _exec(self, artifact: Artifact) -> dict:
         namespace = dict(RUNTIME_NAMES)
         namespace["B"] = {name: b.function for name, b in REGISTRY.items()}
-        namespace.update(self._program.builtin_globals())
-        namespace.update(writer.constant_names())
+        namespace.update({ident: REGISTRY[name].function for ident, name in artifact.builtins.items()})
+        namespace.update({f"K{i}": v for i, v in enumerate(artifact.constants)})
         namespace["__builtins__"] = {}
-        code = builtins.compile(self.source, "<regolite policy>", "exec")
-        exec(code, namespace)
+        if artifact.code is None:
+            artifact.code = builtins.compile(self.source, "<regolite policy>", "exec")
+        exec(artifact.code, namespace)
         return namespace
 
     # --- queries ------------------------------------------------------------------
@@ -130,17 +151,8 @@ class Policy:
 
     def _direct_function(self, path: str):
         """The generated function computing `path` exactly (data.pkg.rule or data.pkg), if any."""
-        parts = path.split(".")
-        if parts[0] != "data" or not all(p.isidentifier() for p in parts[1:]):
-            return None
-        node = self._program.root
-        for part in parts[1:]:
-            node = node.children.get(part)
-            if node is None:
-                return None
-        if node.group is not None:
-            return None if node.group.kind == "function" else self._namespace.get(node.group.fn)
-        return self._namespace.get(f"vdoc_{node.id}") if node.has_rules() and node.id else None
+        name = self._functions.get(path)
+        return self._namespace.get(name) if name else None
 
     def _term_value(self, text: str) -> Any:
         """The Rego value (sets and all, not JSON) of a constant term's text."""
@@ -266,15 +278,52 @@ def compile(
     *,
     data: Any = None,
     rego_version: str = "v1",
+    cache: Any = None,
 ) -> Policy:
     """Compile Rego modules (file name -> source) with optional base `data`.
 
     Raises RegoParseError for syntax errors and RegoCompileError listing
-    every compile error (file:line:col and OPA's code).
+    every compile error (file:line:col and OPA's code). With `cache` (a
+    `regolite.cache.CompileCache`, e.g. `default_cache()`), generated code is
+    reused across runs for the same module texts.
     """
+    modules = dict(modules or {})
+    key_parts = None
+    if cache is not None and all(isinstance(s, str) for s in modules.values()):
+        key_parts = ["modules", rego_version] + [part for name in sorted(modules) for part in (name, modules[name])]
+    return compile_cached(key_parts, lambda: modules, data=data, rego_version=rego_version, cache=cache)
+
+
+def compile_cached(key_parts, build_modules, *, data: Any = None, rego_version: str = "v1", cache: Any = None) -> Policy:
+    """Compile the modules `build_modules()` returns, through `cache` when `key_parts`
+    (texts that determine those modules) are given: on a hit nothing is parsed."""
+    base = from_json(data) if data is not None else {}
+    key = cache_key(key_parts) if cache is not None and key_parts is not None else None
+    factory = lambda: _program_of(build_modules(), rego_version)  # noqa: E731
+    if key is not None:
+        artifact = cache.load(key)
+        if artifact is not None and all(name in REGISTRY for name in artifact.builtins.values()):
+            return Policy(artifact, base, rego_version, program_factory=factory)
+    program = _program_of(build_modules(), rego_version)
+    writer = program.emit()
+    if program.errors:
+        raise RegoCompileError(_sorted(program.errors))
+    artifact = Artifact(
+        source=writer.source(),
+        constants=list(writer.constants),
+        builtins={ident: name for name, ident in program.builtin_idents.items()},
+        functions=program.function_table(),
+    )
+    policy = Policy(artifact, base, rego_version, program=program)  # compiles artifact.code
+    if key is not None:
+        cache.store(key, artifact)
+    return policy
+
+
+def _program_of(modules: Mapping[str, Any], rego_version: str) -> Program:
     parsed = []
     parse_errors: list = []
-    for name, source in (modules or {}).items():
+    for name, source in modules.items():
         if isinstance(source, ast.Module):
             parsed.append(source)
             continue
@@ -284,12 +333,7 @@ def compile(
             parse_errors.extend(e.errors)
     if parse_errors:
         raise RegoParseError(parse_errors[0].message, parse_errors[0].location, parse_errors)
-    program = Program(parsed)
-    writer = program.emit()
-    if program.errors:
-        raise RegoCompileError(_sorted(program.errors))
-    base = from_json(data) if data is not None else {}
-    return Policy(program, writer, base, rego_version)
+    return Program(parsed)
 
 
 def _sorted(errors: list) -> list:

@@ -7,11 +7,15 @@ Tests that need it skip with a reason on a machine without it, and fail in CI
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Compile and grammar caches go to a folder of this run, not the user's ~/.cache.
+os.environ.setdefault("REGOLITE_CACHE_DIR", tempfile.mkdtemp(prefix="regolite-test-cache-"))
 
 
 def shared_dir() -> Path:

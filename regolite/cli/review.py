@@ -8,6 +8,7 @@ import sys
 import yaml
 
 from regolite.builtins.sprintf import go_quote
+from regolite.cache import default_cache
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import parse_documents
 from regolite.gatekeeper.engine import (
@@ -37,7 +38,7 @@ def run(args) -> int:
     if not docs:
         print("error: no input data identified", file=sys.stderr)
         return 1
-    gate = Gatekeeper(enforcement_point=GATOR, gator_test=True)
+    gate = Gatekeeper(enforcement_point=GATOR, gator_test=True, cache=default_cache())
     try:
         for d in docs:
             if is_template(d.obj):

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from regolite.cache import default_cache
 from regolite.errors import RegoError
 from regolite.gatekeeper.constraints import ConstraintError
 from regolite.gatekeeper.documents import read_document_file
@@ -95,7 +96,7 @@ def run_test(suite: Suite, test, run_filter: RunFilter) -> TestResult:
         template_doc = _single(suite, test.template, first_only=True)
         constraint_doc = _single(suite, test.constraint, first_only=True)
         if test.invalid:
-            gate = Gatekeeper(enforcement_point=GATOR)
+            gate = Gatekeeper(enforcement_point=GATOR, cache=default_cache())
             gate.add_template(template_doc, source=str(suite.resolve(test.template)))
             try:
                 gate.add_constraint(constraint_doc, source=str(suite.resolve(test.constraint)))
@@ -127,7 +128,7 @@ def run_case(suite: Suite, test, case, template_doc: dict, constraint_doc: dict)
     try:
         if not case.object:
             raise SuiteError("invalid Case: must define object")
-        gate = Gatekeeper(enforcement_point=GATOR)
+        gate = Gatekeeper(enforcement_point=GATOR, cache=default_cache())
         gate.add_template(template_doc, source=str(suite.resolve(test.template)))
         gate.add_constraint(constraint_doc, source=str(suite.resolve(test.constraint)))
         for inventory in case.inventory:

@@ -220,6 +220,21 @@ class Program:
             ident = self.builtin_idents[name] = f"b_{len(self.builtin_idents)}"
         return ident
 
+    def function_table(self) -> dict:
+        """`data.a.b` -> the generated function computing exactly that document:
+        a rule group's (not functions') or a package subtree's `vdoc_<n>`."""
+        table = {}
+        for node in self.nodes:
+            path = "data" + "".join(f".{p}" for p in node.path)
+            if not all(str(p).isidentifier() for p in node.path):
+                continue
+            if node.group is not None:
+                if node.group.kind != "function":
+                    table[path] = node.group.fn
+            elif node.has_rules() and node.id:
+                table[path] = f"vdoc_{node.id}"
+        return table
+
     def builtin_globals(self) -> dict:
         """The namespace entries for every builtin the generated code names."""
         return {ident: REGISTRY[name].function for name, ident in self.builtin_idents.items()}

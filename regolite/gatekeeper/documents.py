@@ -150,11 +150,16 @@ class _StringKeys:
         return mapping
 
 
-class _Loader12(_StringKeys, yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (several times faster); resolvers and
+# constructors stay the Python ones defined here.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader12(_StringKeys, _SafeLoader):
     """SafeLoader with the YAML 1.2 core schema and no timestamps."""
 
 
-class _Loader11(_StringKeys, yaml.SafeLoader):
+class _Loader11(_StringKeys, _SafeLoader):
     """SafeLoader (YAML 1.1 booleans and numbers) with no timestamps."""
 
 

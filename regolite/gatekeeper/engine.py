@@ -90,10 +90,13 @@ class Gatekeeper:
     `validation.gatekeeper.sh` for the webhook (the default), `gator.gatekeeper.sh`
     for gator-style offline checks, `audit.gatekeeper.sh` for audits.
     `gator_test=True` reviews as `gator test` does (Namespace handling of §3.5).
+    `cache` (e.g. `regolite.cache.default_cache()`) keeps compiled templates on
+    disk, so a later process starts without parsing or compiling them.
     """
 
-    def __init__(self, *, enforcement_point: str = WEBHOOK, gator_test: bool = False) -> None:
+    def __init__(self, *, enforcement_point: str = WEBHOOK, gator_test: bool = False, cache: Any = None) -> None:
         self.enforcement_point = enforcement_point
+        self.cache = cache  # a regolite.cache.CompileCache: compiled templates reused across runs
         self.gator_test = gator_test  # cluster-scoped objects get an empty Namespace (§3.5)
         self.templates: dict[str, Template] = {}  # by lower-cased kind
         self.constraints: dict[tuple, Constraint] = {}
@@ -117,7 +120,7 @@ class Gatekeeper:
         return gate
 
     def add_template(self, doc: dict, *, source: str = "<template>") -> Template:
-        template = load_template(doc, source=source)
+        template = load_template(doc, source=source, cache=self.cache)
         if not template.cel_only:
             template.policy()  # compile now: errors belong to loading, not to a review
         key = template.kind.lower()

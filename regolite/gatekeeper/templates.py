@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import regolite
+from regolite.cache import cache_key
+from regolite.policy import compile_cached
 from regolite import ast
 from regolite.errors import RegoCompileError, RegoError, RegoParseError
 from regolite.format import format_term
@@ -86,6 +88,7 @@ class Template:
     _modules: dict = field(default_factory=dict, repr=False, compare=False)
     _deferred: Optional[TemplateError] = field(default=None, repr=False, compare=False)
     _policy: Any = field(default=None, repr=False, compare=False)
+    cache: Any = field(default=None, repr=False, compare=False)  # a regolite.cache.CompileCache
 
     @property
     def violation_rule(self) -> str:
@@ -94,6 +97,15 @@ class Template:
 
     def error(self, message: str) -> TemplateError:
         return TemplateError(message, source=self.source, name=self.name)
+
+    def cache_key_parts(self) -> list:
+        """What determines the compiled code: a cache hit skips parsing and
+        checking, which the same text passed when it was compiled and stored."""
+        return ["gatekeeper-template", self.rego_version, str(self.referential_rules), self.rego, *self.libs]
+
+    def cached(self) -> bool:
+        """Does the compile cache hold this template's compiled code?"""
+        return self.cache is not None and self.cache.contains(cache_key(self.cache_key_parts()))
 
     def policy(self, data: Any = None) -> "regolite.Policy":
         """The compiled Rego (entry module and libs).
@@ -114,10 +126,14 @@ class Template:
             raise self._deferred
         if self.cel_only:
             raise self.error(f"template has only {CEL} (CEL) code, which is not evaluable by regolite")
-        if not self._modules:
-            self._modules = check_rego(self, referential_rules=self.referential_rules)
+        def modules() -> dict:
+            if not self._modules:
+                self._modules = check_rego(self, referential_rules=self.referential_rules)
+            return dict(self._modules)
+
         try:
-            return regolite.compile(dict(self._modules), data=data, rego_version=self.rego_version)
+            return compile_cached(self.cache_key_parts(), modules, data=data, rego_version=self.rego_version,
+                                  cache=self.cache)
         except (RegoParseError, RegoCompileError) as e:
             errors = getattr(e, "errors", [e])
             text = "\n".join(RegoError.__str__(x) for x in errors)
@@ -126,17 +142,20 @@ class Template:
 
 
 def load_template(doc: Any, *, source: str = "<template>", admission: bool = False,
-                  referential_rules: bool = True) -> Template:
+                  referential_rules: bool = True, cache: Any = None) -> Template:
     """Validate a ConstraintTemplate document (§1.3-§1.11) into a Template.
 
     Runs what gator runs at load time: everything but the final compilation
     (see `Template.policy()`). With `admission=True` it checks what the
     webhook checks instead: `operations` too, but engine and Rego problems are
     deferred to `policy()`. `referential_rules=False` disallows `data.inventory`.
+    With a compile `cache` that holds this template's code, the Rego checks
+    are skipped: that exact code passed them when it was stored.
     """
     name = _name_of(doc)
     t = Template(name=name, kind="", api_version="", source=source, referential_rules=referential_rules,
                  doc=doc if isinstance(doc, dict) else {})
+    t.cache = cache
     _read_identity(t, doc)
     _read_targets(t)
     _read_schema(t)
@@ -144,7 +163,7 @@ def load_template(doc: Any, *, source: str = "<template>", admission: bool = Fal
         _check_operations(t)
     try:
         _select_code(t)
-        if not admission and not t.cel_only:
+        if not admission and not t.cel_only and not t.cached():
             t._modules = check_rego(t, referential_rules=referential_rules)
     except TemplateError as e:
         if not admission:
