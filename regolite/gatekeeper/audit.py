@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, _flatten, _yaml_documents
+from regolite.gatekeeper.documents import DocumentError, flatten_documents, yaml_documents
 from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewFailed
 from regolite.gatekeeper.inventory import InventoryError
 
@@ -454,8 +454,8 @@ def iter_file_objects(path: Path) -> Iterator[dict]:
             if kind == "json":
                 yield from _JsonReader(f, source).objects()
             else:
-                for index, line, value in _yaml_documents(f, source, "1.2"):
-                    for doc in _flatten(value, source, index, line):
+                for index, line, value in yaml_documents(f, source, "1.2"):
+                    for doc in flatten_documents(value, source, index, line):
                         yield doc.obj
         except UnicodeDecodeError as e:
             raise DocumentError(f"not UTF-8 text ({e.reason})", source=source) from None

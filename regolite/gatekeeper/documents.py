@@ -102,10 +102,10 @@ def parse_documents(text: Union[str, bytes], *, source: str = "<input>",
             raise DocumentError(f"not UTF-8 text (byte {e.start})", source=source) from None
     raw = _json_documents(text, source)
     if raw is None:
-        raw = list(_yaml_documents(text, source, yaml_version))
+        raw = list(yaml_documents(text, source, yaml_version))
     out: list[Document] = []
     for index, line, value in raw:
-        out.extend(_flatten(value, source, index, line))
+        out.extend(flatten_documents(value, source, index, line))
     return out
 
 
@@ -227,7 +227,7 @@ def _construct_float12(loader: yaml.SafeLoader, node: yaml.Node) -> float:
 _setup_loaders()
 
 
-def _yaml_documents(text: str, source: str, version: str) -> Iterator[tuple[int, int, Any]]:
+def yaml_documents(text: str, source: str, version: str) -> Iterator[tuple[int, int, Any]]:
     loader = (_Loader12 if version == "1.2" else _Loader11)(text)
     index = 0
     try:
@@ -316,7 +316,7 @@ def _allowed_alias_ratio(decoded: int) -> float:
 # --- flattening and checks ----------------------------------------------------
 
 
-def _flatten(value: Any, source: str, index: int, line: int) -> Iterator[Document]:
+def flatten_documents(value: Any, source: str, index: int, line: int) -> Iterator[Document]:
     if value is None:
         return
     if isinstance(value, list):
