@@ -228,6 +228,8 @@ _setup_loaders()
 
 
 def yaml_documents(text: str, source: str, version: str) -> Iterator[tuple[int, int, Any]]:
+    """(1-based index, line, JSON-shaped value) of each YAML document of `text`
+    (a string or a text stream), one at a time, alias expansion bounded."""
     loader = (_Loader12 if version == "1.2" else _Loader11)(text)
     index = 0
     try:
@@ -317,6 +319,8 @@ def _allowed_alias_ratio(decoded: int) -> float:
 
 
 def flatten_documents(value: Any, source: str, index: int, line: int) -> Iterator[Document]:
+    """The objects of one decoded document: a List's items, an array's elements,
+    or the object itself; empty documents give nothing."""
     if value is None:
         return
     if isinstance(value, list):
