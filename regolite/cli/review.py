@@ -11,9 +11,7 @@ from regolite.builtins.sprintf import go_quote
 from regolite.cache import default_cache
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import parse_documents
-from regolite.gatekeeper.engine import (
-    GATOR, Gatekeeper, ReviewFailed, effective_actions, is_constraint, is_template, read_paths,
-)
+from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed, effective_actions, read_paths
 
 
 def add_parser(subparsers) -> None:
@@ -40,12 +38,7 @@ def run(args) -> int:
         return 1
     gate = Gatekeeper(enforcement_point=GATOR, gator_test=True, cache=default_cache())
     try:
-        for d in docs:
-            if is_template(d.obj):
-                gate.add_template(d.obj, source=d.where)
-        for d in docs:
-            if is_constraint(d.obj):
-                gate.add_constraint(d.obj, source=d.where)
+        gate.add_policies(docs)
         gate.add_inventory(d.obj for d in docs)
     except RegoError as e:
         print(f"error: auditing objects: {e}", file=sys.stderr)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, flatten_documents, yaml_documents
+from regolite.gatekeeper.documents import DocumentError, flatten_documents, yaml_documents, yaml_type_name
 from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewFailed
 from regolite.gatekeeper.inventory import InventoryError
 
@@ -658,7 +658,7 @@ class _JsonReader:
             value = self._value(what)
             if value is not None:
                 if not isinstance(value, dict):
-                    raise self._error(f"{what}: expected an object, got {_type_name(value)}", start - self.offset)
+                    raise self._error(f"{what}: expected an object, got {yaml_type_name(value)}", start - self.offset)
                 yield value
             i += 1
 
@@ -667,24 +667,12 @@ class _JsonReader:
             if value is None:
                 continue
             if not isinstance(value, dict):
-                raise self._error(f"{name}[{i}]: expected an object, got {_type_name(value)}")
+                raise self._error(f"{name}[{i}]: expected an object, got {yaml_type_name(value)}")
             yield value
 
 
 def _is_list_kind(kind: Any) -> bool:
     return isinstance(kind, str) and kind.endswith("List")
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
 
 
 __all__ = [

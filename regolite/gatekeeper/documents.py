@@ -330,14 +330,14 @@ def flatten_documents(value: Any, source: str, index: int, line: int) -> Iterato
             yield _document(item, source, index, line, i)
         return
     if not isinstance(value, dict):
-        raise DocumentError(f"expected a mapping (an object), got {_type_name(value)}",
+        raise DocumentError(f"expected a mapping (an object), got {yaml_type_name(value)}",
                             source=source, index=index, line=line)
     if _is_list(value):
         items = value.get("items")
         if items is None:
             return
         if not isinstance(items, list):
-            raise DocumentError(f"{value.get('kind')}.items: expected a list, got {_type_name(items)}",
+            raise DocumentError(f"{value.get('kind')}.items: expected a list, got {yaml_type_name(items)}",
                                 source=source, index=index, line=line)
         for i, item in enumerate(items):
             if item is None:
@@ -358,7 +358,7 @@ def _is_list(obj: dict) -> bool:
 def _document(value: Any, source: str, index: int, line: int, item: Optional[int]) -> Document:
     where = f"items[{item}]: " if item is not None else ""
     if not isinstance(value, dict):
-        raise DocumentError(f"{where}expected a mapping (an object), got {_type_name(value)}",
+        raise DocumentError(f"{where}expected a mapping (an object), got {yaml_type_name(value)}",
                             source=source, index=index, line=line)
     try:
         obj = _to_json(value, "")
@@ -387,7 +387,7 @@ def _to_json(value: Any, path: str) -> Any:
         if math.isnan(value) or math.isinf(value):
             raise _BadValue(f"{path or 'value'}: {value} is not a JSON number")
         return value
-    raise _BadValue(f"{path or 'value'}: {_type_name(value)} is not a JSON value")
+    raise _BadValue(f"{path or 'value'}: {yaml_type_name(value)} is not a JSON value")
 
 
 def _key(k: Any, path: str) -> str:
@@ -399,10 +399,11 @@ def _key(k: Any, path: str) -> str:
         return "null"
     if isinstance(k, (int, float)):
         return str(k)
-    raise _BadValue(f"{path or 'object'}: {_type_name(k)} is not a valid key")
+    raise _BadValue(f"{path or 'object'}: {yaml_type_name(k)} is not a valid key")
 
 
-def _type_name(value: Any) -> str:
+def yaml_type_name(value: Any) -> str:
+    """A decoded YAML value's type, in YAML's words (mapping, list...), for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -110,14 +110,20 @@ class Gatekeeper:
     def from_paths(cls, paths: Iterable[str], **options: Any) -> "Gatekeeper":
         """Templates and constraints from files and directories (other objects are ignored)."""
         gate = cls(**options)
-        docs = read_paths(paths)
+        gate.add_policies(read_paths(paths))
+        return gate
+
+    def add_policies(self, docs: Iterable[Document]) -> list:
+        """Add the templates among `docs`, then the constraints (gator's order);
+        return the other documents."""
+        docs = list(docs)
         for doc in docs:
             if is_template(doc.obj):
-                gate.add_template(doc.obj, source=doc.where)
+                self.add_template(doc.obj, source=doc.where)
         for doc in docs:
             if is_constraint(doc.obj):
-                gate.add_constraint(doc.obj, source=doc.where)
-        return gate
+                self.add_constraint(doc.obj, source=doc.where)
+        return [d for d in docs if not is_template(d.obj) and not is_constraint(d.obj)]
 
     def add_template(self, doc: dict, *, source: str = "<template>") -> Template:
         template = load_template(doc, source=source, cache=self.cache)
