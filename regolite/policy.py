@@ -31,6 +31,7 @@ RUNTIME_NAMES = {
     "items": ops.items,
     "values": ops.values,
     "thaw_key": ops.thaw_key,
+    "SCALAR_KEYS": (str, int, float),
     "is_collection": ops.is_collection,
     "member": ops.member,
     "member_kv": ops.member_kv,

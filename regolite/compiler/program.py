@@ -440,11 +440,25 @@ class Program:
         w.line(f"def {group.fn}(c{params}):")
         w.indent()
         memo = group.kind != "function"
+        call_memo = group.kind == "function" and group.arity and _memoisable(group)
         if memo:
             w.line(f"r = c.memo.get({group.id}, MISSING)")
             w.line("if r is not MISSING:")
             w.indent()
             w.line("return r")
+            w.outdent()
+        if call_memo:
+            # A function's result for scalar arguments is kept for the query:
+            # templates call helpers like canonify_cpu("100m") again and again.
+            args = [f"a{i}" for i in range(group.arity)]
+            w.line(f"key = ({group.id}, {', '.join(args)}) if {' and '.join(f'type({a}) in SCALAR_KEYS' for a in args)} else None")
+            w.line("if key is not None:")
+            w.indent()
+            w.line("r = c.memo.get(key, MISSING)")
+            w.line("if r is not MISSING:")
+            w.indent()
+            w.line("return r")
+            w.outdent()
             w.outdent()
         if self.data_withs and group.kind != "function":
             w.line("if c.data_with is not None:")
@@ -532,6 +546,11 @@ class Program:
                 w.outdent()
         if memo:
             w.line(f"c.memo[{group.id}] = result")
+        if call_memo:
+            w.line("if key is not None:")
+            w.indent()
+            w.line("c.memo[key] = result")
+            w.outdent()
         w.line("return result")
         w.outdent()
         w.blank()
@@ -629,6 +648,19 @@ def _argument_guard(rule: Rule, w: CodeWriter) -> str:
             else:
                 tests.append(f"equal(a{i}, {value})")
     return " and ".join(tests)
+
+
+def _memoisable(group: Group) -> bool:
+    """May a function's results be reused within a query? Not when calling it
+    has an effect to repeat (print)."""
+    for rule, _scope in group.defs + ([group.default] if group.default else []):
+        r: Optional[Rule] = rule
+        while r is not None:
+            for node in ast.walk(r):
+                if isinstance(node, Call) and node.name in ("print", "internal.print"):
+                    return False
+            r = r.else_
+    return True
 
 
 def _returns_first_value(group: Group, rule: Rule) -> bool:
