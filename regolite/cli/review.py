@@ -11,6 +11,7 @@ from regolite.builtins.sprintf import go_quote
 from regolite.cache import default_cache
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import parse_documents
+from regolite.gatekeeper.scans import load_scan_reports
 from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed, effective_actions, read_paths
 
 
@@ -20,6 +21,8 @@ def add_parser(subparsers) -> None:
                    help="template, constraint and object files or directories ('-' for stdin); repeatable")
     p.add_argument("-o", "--output", default="text", help="json, yaml, or text (the default)")
     p.add_argument("--deny-only", action="store_true", help="print only results whose action is deny")
+    p.add_argument("--scan-report", action="append", default=[], metavar="PATH",
+                   help="Trivy JSON report(s) or ImageScanReport files, added to data.inventory; repeatable")
     p.set_defaults(run=run)
 
 
@@ -33,6 +36,11 @@ def run(args) -> int:
     except RegoError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    skipped = [d for d in docs if not _is_object(d.obj)]
+    if skipped:
+        print(f"warning: skipped {len(skipped)} document(s) without apiVersion or kind: "
+              + ", ".join(d.where for d in skipped[:3]) + (" ..." if len(skipped) > 3 else ""), file=sys.stderr)
+        docs = [d for d in docs if _is_object(d.obj)]
     if not docs:
         print("error: no input data identified", file=sys.stderr)
         return 1
@@ -40,6 +48,8 @@ def run(args) -> int:
     try:
         gate.add_policies(docs)
         gate.add_inventory(d.obj for d in docs)
+        if args.scan_report:
+            gate.add_inventory(load_scan_reports(args.scan_report))
     except RegoError as e:
         print(f"error: auditing objects: {e}", file=sys.stderr)
         return 1
@@ -61,6 +71,10 @@ def run(args) -> int:
         rows = [(r, o) for r, o in rows if r.enforcement_action == "deny" or "deny" in r.scoped_actions]
     _print(rows, args.output)
     return 1 if denied or failed else 0
+
+
+def _is_object(obj) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str)
 
 
 def _print(rows: list, output: str) -> None:

@@ -13,6 +13,7 @@ from regolite.errors import RegoError
 from regolite.gatekeeper.constraints import ConstraintError
 from regolite.gatekeeper.documents import read_document_file
 from regolite.gatekeeper.engine import GATOR, Gatekeeper
+from regolite.gatekeeper.scans import load_scan_reports
 from regolite.gatekeeper.suites import RunFilter, Suite, SuiteError, check_assertions, find_suites
 
 
@@ -22,6 +23,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("-r", "--run", dest="run_filter", help="only tests/cases matching this regex (A//B: tests A, cases B)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every test and case")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--scan-report", action="append", default=[], metavar="PATH",
+                   help="Trivy JSON report(s) or ImageScanReport files, added to every case's inventory (a regolite extension)")
     p.set_defaults(run=run)
 
 
@@ -53,12 +56,12 @@ class SuiteResult:
 def run(args) -> int:
     try:
         run_filter = RunFilter.parse(args.run_filter)
-        expanded = [p if p.endswith("/...") else p for p in args.paths]
-        suites = find_suites(expanded)
-    except SuiteError as e:
+        suites = find_suites(args.paths)
+        reports = load_scan_reports(args.scan_report) if args.scan_report else []
+    except RegoError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    results = [run_suite(s, run_filter) for s in suites]
+    results = [run_suite(s, run_filter, reports) for s in suites]
     if args.json:
         sys.stdout.write(json.dumps([_suite_json(r) for r in results], indent=2) + "\n")
     else:
@@ -69,7 +72,7 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
-def run_suite(suite: Suite, run_filter: RunFilter) -> SuiteResult:
+def run_suite(suite: Suite, run_filter: RunFilter, reports: list = ()) -> SuiteResult:
     start = time.perf_counter()
     out = SuiteResult(str(suite.path), "pass")
     if not suite.skip:
@@ -77,7 +80,7 @@ def run_suite(suite: Suite, run_filter: RunFilter) -> SuiteResult:
             if test.skip or not run_filter.runs_test(test):
                 out.tests.append(TestResult(test.name, "skip"))
                 continue
-            result = run_test(suite, test, run_filter)
+            result = run_test(suite, test, run_filter, reports)
             out.tests.append(result)
             if result.status == "fail":
                 out.status = "fail"
@@ -85,7 +88,7 @@ def run_suite(suite: Suite, run_filter: RunFilter) -> SuiteResult:
     return out
 
 
-def run_test(suite: Suite, test, run_filter: RunFilter) -> TestResult:
+def run_test(suite: Suite, test, run_filter: RunFilter, reports: list = ()) -> TestResult:
     start = time.perf_counter()
     result = TestResult(test.name, "pass")
     try:
@@ -112,7 +115,7 @@ def run_test(suite: Suite, test, run_filter: RunFilter) -> TestResult:
                 if case.skip or not run_filter.runs_case(test, case):
                     result.cases.append(CaseResult(case.name, "skip"))
                     continue
-                case_result = run_case(suite, test, case, template_doc, constraint_doc)
+                case_result = run_case(suite, test, case, template_doc, constraint_doc, reports)
                 result.cases.append(case_result)
                 if case_result.status == "fail":
                     result.status = "fail"
@@ -123,7 +126,7 @@ def run_test(suite: Suite, test, run_filter: RunFilter) -> TestResult:
     return result
 
 
-def run_case(suite: Suite, test, case, template_doc: dict, constraint_doc: dict) -> CaseResult:
+def run_case(suite: Suite, test, case, template_doc: dict, constraint_doc: dict, reports: list = ()) -> CaseResult:
     start = time.perf_counter()
     try:
         if not case.object:
@@ -133,6 +136,7 @@ def run_case(suite: Suite, test, case, template_doc: dict, constraint_doc: dict)
         gate.add_constraint(constraint_doc, source=str(suite.resolve(test.constraint)))
         for inventory in case.inventory:
             gate.add_inventory(d.obj for d in read_document_file(suite.resolve(inventory)))
+        gate.add_inventory(reports)
         obj = _single(suite, case.object)
         try:
             review = gate.review(obj)

@@ -55,3 +55,31 @@ def test_wrong_extension_is_rejected(tmp_path, capsys):
     other.write_text(POD)
     assert main(["review", "-f", str(other)]) == 1
     assert "must be of extensions" in capsys.readouterr().err
+
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "gatekeeper"
+
+
+def test_scan_reports_feed_vulnerability_gating(capsys):
+    args = ["review", "-f", str(EXAMPLES / "vulnerable-images"), "-f", str(EXAMPLES / "objects"),
+            "--scan-report", str(EXAMPLES / "scans" / "trivy")]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "has 3 vulnerabilities (CRITICAL: 3)" in out and "CVE-2021-44228" in out
+    # without the reports nothing is known about the images, so nothing is denied
+    assert main(args[:5]) == 0
+
+
+def test_bad_scan_report_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "report.json"
+    bad.write_text('{"SchemaVersion": 2, "ArtifactName": 7}')
+    assert main(["review", "-f", str(EXAMPLES / "objects"), "--scan-report", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "report.json" in err and "Traceback" not in err
+
+
+def test_verify_runs_the_example_suite(capsys):
+    assert main(["verify", str(EXAMPLES)]) == 0
+    # reports added to every case: the case that expects no findings without reports now fails
+    assert main(["verify", str(EXAMPLES), "--scan-report", str(EXAMPLES / "scans" / "trivy")]) == 1
+    assert "no-reports-no-findings" in capsys.readouterr().out
