@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from regolite import __version__
 from regolite.errors import RegoError
 
-COMMANDS = ("eval", "test", "verify", "review", "bench", "audit", "parse", "fmt", "compile", "capabilities")
+COMMANDS = ("eval", "test", "verify", "review", "bench", "audit", "serve", "parse", "fmt", "compile", "capabilities")
 
 
 def build_parser() -> argparse.ArgumentParser:
