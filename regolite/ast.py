@@ -44,10 +44,18 @@ class Node:
 
     def children(self) -> Iterator["Node"]:
         """The direct child nodes, in source order."""
-        for f in fields(self):  # type: ignore[arg-type]
-            if f.name == "loc":
-                continue
-            yield from _nodes_in(getattr(self, f.name))
+        names = _CHILD_FIELDS.get(type(self))
+        if names is None:
+            names = _CHILD_FIELDS[type(self)] = tuple(f.name for f in fields(self) if f.name != "loc")  # type: ignore[arg-type]
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, Node):
+                yield value
+            elif isinstance(value, tuple):
+                yield from _nodes_in(value)
+
+
+_CHILD_FIELDS: dict = {}  # node class -> names of its fields that may hold nodes
 
 
 def _nodes_in(value: Any) -> Iterator[Node]:
