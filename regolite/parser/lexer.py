@@ -142,14 +142,18 @@ def _template_end(source: Source, pos: int) -> int:
         if c == "\n" and quote == '"':
             break
         if c == "{":
-            i = _skip_braces(text, i)
+            end = matching_brace(text, i)
+            i = end + 1 if end >= 0 else n
             continue
         i += 1
     raise RegoParseError("non-terminated template string", source.location(pos))
 
 
-def _skip_braces(text: str, i: int) -> int:
+def matching_brace(text: str, start: int) -> int:
+    """The index of the `}` closing the `{` at `start` (strings and raw strings
+    inside skipped), or -1 when it is not closed."""
     depth = 0
+    i = start
     n = len(text)
     while i < n:
         c = text[i]
@@ -158,7 +162,7 @@ def _skip_braces(text: str, i: int) -> int:
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return i + 1
+                return i
         elif c == '"':
             i += 1
             while i < n and text[i] != '"':
@@ -166,6 +170,6 @@ def _skip_braces(text: str, i: int) -> int:
         elif c == "`":
             i = text.find("`", i + 1)
             if i < 0:
-                return n
+                return -1
         i += 1
-    return n
+    return -1

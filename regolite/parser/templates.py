@@ -11,7 +11,7 @@ import json
 
 from regolite.ast import Scalar, TemplateString
 from regolite.errors import RegoParseError
-from regolite.parser.lexer import Source
+from regolite.parser.lexer import Source, matching_brace
 
 
 def parse_template(tok, context) -> TemplateString:
@@ -39,7 +39,7 @@ def parse_template(tok, context) -> TemplateString:
             i = j
             continue
         if c == "{":
-            end = _matching_brace(body, i)
+            end = matching_brace(body, i)
             if end < 0:
                 raise RegoParseError("unterminated expression in template string", source.location(base + i))
             if literal:
@@ -62,27 +62,3 @@ def _unescape(escape: str, source: Source, offset: int) -> str:
         return json.loads('"' + escape + '"')
     except ValueError:
         raise RegoParseError(f"invalid escape {escape!r} in template string", source.location(offset)) from None
-
-
-def _matching_brace(body: str, start: int) -> int:
-    depth = 0
-    i = start
-    n = len(body)
-    while i < n:
-        c = body[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        elif c == '"':
-            i += 1
-            while i < n and body[i] != '"':
-                i += 2 if body[i] == "\\" else 1
-        elif c == "`":
-            i = body.find("`", i + 1)
-            if i < 0:
-                return -1
-        i += 1
-    return -1
