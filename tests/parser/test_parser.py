@@ -251,3 +251,10 @@ def test_opa_json_shape():
 def test_empty_argument_list_declares_a_plain_rule():
     (f,) = rules("package p\nf() = 1 { true }\n", "v0")
     assert f.head.args is None and f.head.value == Scalar(1)
+
+
+def test_template_string_braces_inside_embedded_strings():
+    t = expr('$"a {input.x} {"}"} b"').term
+    assert t.parts[0] == "a " and t.parts[3] == Scalar("}") and t.parts[-1] == " b"
+    with pytest.raises(RegoParseError):
+        expr('$"a {input.x"')
