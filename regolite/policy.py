@@ -13,7 +13,7 @@ from regolite.compiler.program import Program, _CompileErrors
 from regolite.compiler.resolve import ModuleScope, Resolver
 from regolite.cache import Artifact, cache_key
 from regolite.compiler.writer import CodeWriter
-from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError, RegoParseError
+from regolite.errors import COMPILE_ERROR, EVAL_INTERNAL_ERROR, RegoCompileError, RegoError, RegoEvalError, RegoParseError
 from regolite.parser import parse_module, parse_query
 from regolite.runtime import ops
 from regolite.runtime.context import Context
@@ -115,11 +115,14 @@ class Policy:
         compiled = self._compiled_query(query)
         ctx = self._context(input, strict_builtin_errors, print_to)
         results = []
-        for values, bindings in compiled.function(ctx):
-            results.append({
-                "expressions": [to_json(v) for v in values],
-                "bindings": {k: to_json(v) for k, v in bindings.items()},
-            })
+        try:
+            for values, bindings in compiled.function(ctx):
+                results.append({
+                    "expressions": [to_json(v) for v in values],
+                    "bindings": {k: to_json(v) for k, v in bindings.items()},
+                })
+        except RecursionError:
+            raise _too_deep() from None
         return results
 
     def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False,
@@ -140,6 +143,12 @@ class Policy:
         return self._value_of(path, Context(input, data, False, None))
 
     def _value_of(self, path: str, ctx: Context) -> Any:
+        try:
+            return self._value_of_unguarded(path, ctx)
+        except RecursionError:
+            raise _too_deep() from None
+
+    def _value_of_unguarded(self, path: str, ctx: Context) -> Any:
         direct = self._rule_functions.get(path, _ABSENT)
         if direct is _ABSENT:
             direct = self._rule_functions[path] = self._direct_function(path)
@@ -177,6 +186,14 @@ class Policy:
                     found = _compile_query(self, text)
                     self._queries[text] = found
         return found
+
+
+def _too_deep() -> RegoEvalError:
+    """Python's recursion limit hit while walking a deeply nested value."""
+    return RegoEvalError(
+        EVAL_INTERNAL_ERROR, "a value is nested too deeply to evaluate (input, data or a result); "
+        "regolite walks nesting up to about Python's recursion limit"
+    )
 
 
 class _CompiledQuery:

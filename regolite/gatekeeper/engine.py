@@ -175,6 +175,8 @@ class Gatekeeper:
             from_json(review)  # checked once here, so each constraint's evaluation need not
         except (TypeError, ValueError) as e:
             raise ReviewError(f"the object under review is not JSON data: {e}") from None
+        except RecursionError:
+            raise ReviewError("the object under review is nested too deeply") from None
         target = Target.from_review(
             review, namespace_object, namespaces=self.inventory.namespace, gator_test=self.gator_test
         )

@@ -180,3 +180,29 @@ def test_embedders_register_their_own_builtins():
             p.eval_rule("data.x.p", input={"ns": ""}, strict_builtin_errors=True)
     finally:
         REGISTRY.pop("acme.is_prod", None)
+
+
+def _nested(depth):
+    root = cur = []
+    for _ in range(depth):
+        nxt = []
+        cur.append(nxt)
+        cur = nxt
+    return root
+
+
+def test_deeply_nested_values_are_a_clear_error_not_a_crash():
+    p = regolite.compile({"a.rego": "package x\nq := count([x | walk(input, x)])\nr := input\n"})
+    for rule in ("q", "r"):
+        with pytest.raises(RegoEvalError) as info:
+            p.eval_rule(f"data.x.{rule}", input=_nested(20000))
+        assert info.value.code == "eval_internal_error" and "nested too deeply" in str(info.value)
+    assert p.eval_rule("data.x.r", input={"a": 1}) == {"a": 1}  # the policy is still fine afterwards
+
+
+def test_gatekeeper_reviews_of_deep_objects_fail_cleanly():
+    from regolite.gatekeeper.engine import Gatekeeper
+    from regolite.gatekeeper.review import ReviewError
+
+    with pytest.raises(ReviewError, match="nested too deeply"):
+        Gatekeeper().review({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": _nested(20000)})
