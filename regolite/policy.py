@@ -17,6 +17,7 @@ from regolite.errors import COMPILE_ERROR, EVAL_INTERNAL_ERROR, RegoCompileError
 from regolite.parser import parse_module, parse_query
 from regolite.runtime import ops
 from regolite.runtime.context import Context
+from regolite.runtime.deadline import deadline
 from regolite.values import UNDEFINED, RegoSet, equal, from_json, make_object, to_json
 
 _ABSENT = object()
@@ -105,37 +106,43 @@ class Policy:
 
     # --- queries ------------------------------------------------------------------
 
-    def query(self, query: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False, print_to=None) -> list:
+    def query(self, query: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False, print_to=None,
+              timeout: Optional[float] = None) -> list:
         """Evaluate a query; the result set as `opa eval` reports it.
 
         A list of `{"expressions": [...], "bindings": {...}}`, values made
         JSON-compatible (sets become arrays in OPA's order). `input` is the
-        caller's JSON-shaped data, used as it is (see `_context`).
+        caller's JSON-shaped data, used as it is (see `_context`). With
+        `timeout` (seconds), an evaluation running longer stops with
+        RegoEvalError(eval_cancel_error).
         """
         compiled = self._compiled_query(query)
         ctx = self._context(input, strict_builtin_errors, print_to)
         results = []
         try:
-            for values, bindings in compiled.function(ctx):
-                results.append({
-                    "expressions": [to_json(v) for v in values],
-                    "bindings": {k: to_json(v) for k, v in bindings.items()},
-                })
+            with deadline(timeout):
+                for values, bindings in compiled.function(ctx):
+                    results.append({
+                        "expressions": [to_json(v) for v in values],
+                        "bindings": {k: to_json(v) for k, v in bindings.items()},
+                    })
         except RecursionError:
             raise _too_deep() from None
         return results
 
     def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False,
-                  data: Any = _ABSENT) -> Any:
+                  data: Any = _ABSENT, timeout: Optional[float] = None) -> Any:
         """The value of `path` (e.g. "data.pkg.rule"), or `regolite.UNDEFINED`.
 
         `data`, when given, is the base document for this evaluation only
         (in place of the data the policy was compiled with), e.g. an inventory.
+        `timeout` as for `query`.
         """
         ctx = self._context(input, strict_builtin_errors, None)
         if data is not _ABSENT:
             ctx.data = from_json(data)
-        return self._value_of(path, ctx)
+        with deadline(timeout):
+            return self._value_of(path, ctx)
 
     def _eval_trusted(self, path: str, input: Any, data: Any) -> Any:
         """`eval_rule` for callers whose input and data are already valid Rego

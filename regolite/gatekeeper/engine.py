@@ -24,6 +24,7 @@ from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
+from regolite.runtime.deadline import deadline
 from regolite.values import UNDEFINED, from_json
 
 TARGET = "admission.k8s.gatekeeper.sh"
@@ -164,12 +165,18 @@ class Gatekeeper:
 
     # --- reviewing ------------------------------------------------------------------
 
-    def review(self, item: dict, *, namespace_object: Optional[dict] = None) -> ReviewResult:
+    def review(self, item: dict, *, namespace_object: Optional[dict] = None,
+               timeout: Optional[float] = None) -> ReviewResult:
         """Review a Kubernetes object, an AdmissionRequest or an AdmissionReview.
 
         Raises ReviewError for what Gatekeeper reports as a review error
-        (malformed request, DELETE without oldObject, non-string `msg`).
+        (malformed request, DELETE without oldObject, non-string `msg`), and
+        RegoEvalError(eval_cancel_error) when the review runs past `timeout` seconds.
         """
+        with deadline(timeout):
+            return self._review(item, namespace_object)
+
+    def _review(self, item: dict, namespace_object: Optional[dict]) -> ReviewResult:
         review = self._review_document(item, namespace_object)
         try:
             from_json(review)  # checked once here, so each constraint's evaluation need not
@@ -256,15 +263,18 @@ class Gatekeeper:
 
     # --- admission -------------------------------------------------------------------
 
-    def admit(self, admission_review: dict) -> dict:
-        """An AdmissionReview (admission.k8s.io/v1) answered as Gatekeeper answers it (§6.6)."""
+    def admit(self, admission_review: dict, *, timeout: Optional[float] = None) -> dict:
+        """An AdmissionReview (admission.k8s.io/v1) answered as Gatekeeper answers it (§6.6).
+
+        A review past `timeout` seconds is stopped and answered as an error (500, fail closed).
+        """
         request = admission_review.get("request") if isinstance(admission_review, dict) else None
         uid = request.get("uid", "") if isinstance(request, dict) else ""
         api_version = admission_review.get("apiVersion", "admission.k8s.io/v1") if isinstance(admission_review, dict) else "admission.k8s.io/v1"
         try:
             if not isinstance(request, dict):
                 raise ReviewError("AdmissionReview has no request")
-            result = self.review(request)
+            result = self.review(request, timeout=timeout)
             response = admission_response(result)
         except RegoError as e:
             name = (request or {}).get("name", "") if isinstance(request, dict) else ""

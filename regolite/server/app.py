@@ -25,6 +25,7 @@ How `/v1/admit` answers:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import time
@@ -133,7 +134,8 @@ class WebhookApp:
             message = "every review thread is busy with reviews past their deadline"
             return self._fail(review, message), message
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, policies.gate.admit, review)
+        # the review stops itself at the deadline (regolite.runtime.deadline), freeing its thread
+        future = loop.run_in_executor(self._pool, functools.partial(policies.gate.admit, review, timeout=self.settings.timeout))
         try:
             answer = await asyncio.wait_for(asyncio.shield(future), self.settings.timeout)
         except asyncio.TimeoutError:

@@ -206,3 +206,17 @@ def test_gatekeeper_reviews_of_deep_objects_fail_cleanly():
 
     with pytest.raises(ReviewError, match="nested too deeply"):
         Gatekeeper().review({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": _nested(20000)})
+
+
+def test_timeout_stops_a_runaway_evaluation():
+    import time
+
+    slow = "slow := count([x | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); x := i * j])"
+    p = regolite.compile({"a.rego": f"package x\n{slow}\nfast := 1\n"})
+    started = time.perf_counter()
+    with pytest.raises(RegoEvalError) as info:
+        p.eval_rule("data.x.slow", timeout=0.2)
+    assert info.value.code == "eval_cancel_error"
+    assert time.perf_counter() - started < 3
+    assert p.eval_rule("data.x.fast", timeout=0.2) == 1  # the policy and thread are fine afterwards
+    assert p.query("data.x.fast", timeout=5) == [{"expressions": [1], "bindings": {}}]

@@ -143,7 +143,7 @@ def test_not_ready_before_policies_load(tmp_path, log_stream):
 
 
 def _slow_admit(seconds: float):
-    def admit(review):
+    def admit(review, timeout=None):  # a stand-in that ignores its deadline: the server must not wait for it
         time.sleep(seconds)
         return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
                 "response": {"uid": review["request"]["uid"], "allowed": True, "status": {"code": 200}}}
