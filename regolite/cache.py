@@ -51,11 +51,37 @@ def cache_key(parts: Iterable[str]) -> str:
     from regolite.parser.lalr import grammar_text
 
     h = hashlib.sha256()
-    for part in (f"format={FORMAT}", __version__, sys.version.split()[0], grammar_text(), *parts):
+    for part in (f"format={FORMAT}", __version__, sys.version.split()[0], grammar_text(), _codegen_fingerprint(),
+                 *parts):
         data = part.encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
+
+
+_CODEGEN: list = []
+
+
+def _codegen_fingerprint() -> str:
+    """A hash of the code that writes and runs generated modules (compiler,
+    runtime, policy, builtin registry), so that a changed generator never
+    meets code an older one wrote, even within one version number."""
+    if not _CODEGEN:
+        import regolite
+
+        root = os.path.dirname(regolite.__file__)
+        h = hashlib.sha256()
+        for sub in ("compiler", "runtime"):
+            folder = os.path.join(root, sub)
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".py"):
+                    with open(os.path.join(folder, name), "rb") as f:
+                        h.update(f.read())
+        for name in ("policy.py", "values.py", os.path.join("builtins", "__init__.py")):
+            with open(os.path.join(root, name), "rb") as f:
+                h.update(f.read())
+        _CODEGEN.append(h.hexdigest())
+    return _CODEGEN[0]
 
 
 class CompileCache:

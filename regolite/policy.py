@@ -33,6 +33,7 @@ RUNTIME_NAMES = {
     "values": ops.values,
     "thaw_key": ops.thaw_key,
     "SCALAR_KEYS": (str, int, float),
+    "id": id,
     "is_collection": ops.is_collection,
     "member": ops.member,
     "member_kv": ops.member_kv,

@@ -448,17 +448,18 @@ class Program:
             w.line("return r")
             w.outdent()
         if call_memo:
-            # A function's result for scalar arguments is kept for the query:
-            # templates call helpers like canonify_cpu("100m") again and again.
+            # A function's results are kept for the query, keyed by scalar
+            # arguments' values and other arguments' identity (templates call
+            # helpers like canonify_cpu("100m") or is_exempt(container) again
+            # and again). The entry holds the arguments, so no id is reused.
             args = [f"a{i}" for i in range(group.arity)]
-            w.line(f"key = ({group.id}, {', '.join(args)}) if {' and '.join(f'type({a}) in SCALAR_KEYS' for a in args)} else None")
-            w.line("if key is not None:")
+            parts = ", ".join(f"{a} if type({a}) in SCALAR_KEYS else id({a})" for a in args)
+            w.line(f"key = ({group.id}, {parts})")
+            w.line("hit = c.memo.get(key)")
+            same = " and ".join(f"(type({a}) in SCALAR_KEYS or hit[{i + 1}] is {a})" for i, a in enumerate(args))
+            w.line(f"if hit is not None and {same}:")
             w.indent()
-            w.line("r = c.memo.get(key, MISSING)")
-            w.line("if r is not MISSING:")
-            w.indent()
-            w.line("return r")
-            w.outdent()
+            w.line("return hit[0]")
             w.outdent()
         if self.data_withs and group.kind != "function":
             w.line("if c.data_with is not None:")
@@ -547,10 +548,7 @@ class Program:
         if memo:
             w.line(f"c.memo[{group.id}] = result")
         if call_memo:
-            w.line("if key is not None:")
-            w.indent()
-            w.line("c.memo[key] = result")
-            w.outdent()
+            w.line(f"c.memo[key] = (result, {', '.join(f'a{i}' for i in range(group.arity))})")
         w.line("return result")
         w.outdent()
         w.blank()
