@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from regolite.errors import RegoError
 from regolite.runtime.ops import merge_objects
 
@@ -91,16 +89,40 @@ def read_document(file: Path) -> Any:
 
 
 def parse_document(text: str, name: str) -> Any:
+    """A JSON or YAML document. JSON numbers must be finite and within the
+    digits Python converts; YAML goes through the Gatekeeper reader, which
+    bounds alias expansion (YAML bombs) and makes every mapping key a string."""
     if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
         except json.JSONDecodeError as e:
             if name.endswith(".json"):
                 raise LoadError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}", name) from None
+        except ValueError as e:
+            raise LoadError(f"invalid JSON: {e}", name) from None
+    from regolite.gatekeeper.documents import DocumentError, yaml_documents
+
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise LoadError(f"invalid YAML{where}: {problem}", name) from None
+        for _index, _line, value in yaml_documents(text, name, "1.2"):
+            return value
+        return None
+    except DocumentError as e:
+        raise LoadError(e.message, name) from None
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def _finite_float(token: str) -> Any:
+    """A JSON number with a fraction or exponent: a float, or the exact int a
+    float cannot hold (1e400); beyond that, out of range."""
+    value = float(token)
+    if value == value and value not in (float("inf"), float("-inf")):
+        return value
+    from decimal import Decimal
+
+    exact = Decimal(token)
+    if exact == exact.to_integral_value() and exact.adjusted() < 1000:
+        return int(exact)
+    raise ValueError(f"number {token} is out of range")

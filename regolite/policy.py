@@ -8,12 +8,14 @@ from typing import Any, Mapping, Optional, Union
 
 from regolite import ast
 from regolite.builtins import REGISTRY, BuiltinError
-from regolite.compiler.emit_body import BodyEmitter, Symbols, Unsupported
+from regolite.compiler.emit_body import BodyEmitter, Symbols, UnboundVar, Unsupported
 from regolite.compiler.program import Program, _CompileErrors
 from regolite.compiler.resolve import ModuleScope, Resolver
 from regolite.cache import Artifact, cache_key
 from regolite.compiler.writer import CodeWriter
-from regolite.errors import COMPILE_ERROR, EVAL_INTERNAL_ERROR, RegoCompileError, RegoError, RegoEvalError, RegoParseError
+from regolite.errors import (
+    COMPILE_ERROR, EVAL_INTERNAL_ERROR, UNSAFE_VAR_ERROR, RegoCompileError, RegoError, RegoEvalError, RegoParseError,
+)
 from regolite.parser import parse_module, parse_query
 from regolite.runtime import ops
 from regolite.runtime.context import Context
@@ -52,6 +54,11 @@ RUNTIME_NAMES = {
     "RegoSet": RegoSet,
     "make_object": make_object,
     "BuiltinError": BuiltinError,
+    "unexpected": ops.unexpected_builtin_error,
+    "ArithmeticError": ArithmeticError,
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "OverflowError": OverflowError,
     "type": type,
     "len": len,
     "all": all,
@@ -129,6 +136,8 @@ class Policy:
                     })
         except RecursionError:
             raise _too_deep() from None
+        except TypeError as e:
+            raise _not_json(e) from None
         return results
 
     def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False,
@@ -155,6 +164,8 @@ class Policy:
             return self._value_of_unguarded(path, ctx)
         except RecursionError:
             raise _too_deep() from None
+        except TypeError as e:
+            raise _not_json(e) from None
 
     def _value_of_unguarded(self, path: str, ctx: Context) -> Any:
         direct = self._rule_functions.get(path, _ABSENT)
@@ -191,7 +202,10 @@ class Policy:
             with self._lock:
                 found = self._queries.get(text)
                 if found is None:
-                    found = _compile_query(self, text)
+                    try:
+                        found = _compile_query(self, text)
+                    except (RecursionError, SyntaxError, MemoryError):
+                        raise RegoCompileError([RegoError(COMPILE_ERROR, "query is nested too deeply to compile")]) from None
                     self._queries[text] = found
         return found
 
@@ -201,6 +215,14 @@ def _too_deep() -> RegoEvalError:
     return RegoEvalError(
         EVAL_INTERNAL_ERROR, "a value is nested too deeply to evaluate (input, data or a result); "
         "regolite walks nesting up to about Python's recursion limit"
+    )
+
+
+def _not_json(error: TypeError) -> RegoEvalError:
+    """A Python value of no Rego type (a tuple key, a set) met while evaluating."""
+    return RegoEvalError(
+        EVAL_INTERNAL_ERROR, f"evaluation met a value that is not JSON data ({error}); "
+        "check input and data with regolite.values.from_json"
     )
 
 
@@ -243,6 +265,8 @@ def _compile_query(policy: Policy, text: str) -> _CompiledQuery:
         w.outdent(w.level - start + 1)
     except _CompileErrors as e:
         raise RegoCompileError(e.errors) from None
+    except UnboundVar as e:
+        raise RegoCompileError([RegoError(UNSAFE_VAR_ERROR, f"var {e.var.name} is unsafe", e.var.loc)]) from None
     except Unsupported as e:
         raise RegoCompileError([RegoError(COMPILE_ERROR, f"not supported yet: {e}", query.loc)]) from None
     # Expression values are reported in the query's written order.
@@ -323,6 +347,15 @@ def compile(
 def compile_cached(key_parts, build_modules, *, data: Any = None, rego_version: str = "v1", cache: Any = None) -> Policy:
     """Compile the modules `build_modules()` returns, through `cache` when `key_parts`
     (texts that determine those modules) are given: on a hit nothing is parsed."""
+    try:
+        return _compile_cached(key_parts, build_modules, data, rego_version, cache)
+    except (RecursionError, SyntaxError, MemoryError):
+        # Python's own limits (recursion, nesting of the generated source) hit by a
+        # policy with thousands of nested terms: a compile error, not a crash.
+        raise RegoCompileError([RegoError(COMPILE_ERROR, "policy is nested too deeply to compile")]) from None
+
+
+def _compile_cached(key_parts, build_modules, data: Any, rego_version: str, cache: Any) -> Policy:
     base = from_json(data) if data is not None else {}
     key = cache_key(key_parts) if cache is not None and key_parts is not None else None
     factory = lambda: _program_of(build_modules(), rego_version)  # noqa: E731

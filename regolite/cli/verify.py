@@ -159,8 +159,10 @@ def _single(suite: Suite, relative: str, first_only: bool = False) -> dict:
     return docs[0].obj
 
 
-def _describe(obj: dict) -> str:
-    meta = obj.get("metadata") or {}
+def _describe(obj) -> str:
+    if not isinstance(obj, dict):
+        return "<not an object>"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = meta.get("name", "")
     ns = meta.get("namespace", "")
     return f"{obj.get('apiVersion', '')}, Kind={obj.get('kind', '')} {ns}/{name}"

@@ -31,6 +31,14 @@ class Unsupported(Exception):
     """A construct this compiler cannot emit yet (reported as a compile error)."""
 
 
+class UnboundVar(Exception):
+    """A var used where nothing binds it (a rule head's var the body never binds)."""
+
+    def __init__(self, var) -> None:
+        super().__init__(var.name)
+        self.var = var
+
+
 class Symbols:
     """Rego var names to Python identifiers, and which are bound."""
 
@@ -379,7 +387,7 @@ class BodyEmitter:
             return self.w.constant(term.value)
         if isinstance(term, Var):
             if term.name not in self.sym.bound:
-                raise Unsupported(f"var {term.name} is unbound here")
+                raise UnboundVar(term)
             return self.sym.ident(term.name)
         if isinstance(term, Ref):
             return self.ref(term)
@@ -511,6 +519,10 @@ class BodyEmitter:
             self.w.indent()
             self.w.line(f"{result} = c.builtin_error(e, {self.w.constant(name)}, {loc})")
             self.w.outdent()
+            self.w.line("except (ArithmeticError, ValueError, TypeError, OverflowError) as e:")
+            self.w.indent()
+            self.w.line(f"{result} = c.builtin_error(unexpected(e), {self.w.constant(name)}, {loc})")
+            self.w.outdent()
         self.fail(f"{result} is U")
         return result
 
@@ -520,4 +532,4 @@ def _simple_constant(term: Term) -> bool:
     return isinstance(term, Scalar) and (type(term.value) is str or term.value is None)
 
 
-__all__ = ["BodyEmitter", "Symbols", "Unsupported"]
+__all__ = ["BodyEmitter", "Symbols", "UnboundVar", "Unsupported"]

@@ -19,10 +19,10 @@ from regolite import ast
 from regolite.ast import Call, Expr, Module, Ref, Rule, Scalar, Term, Var
 from regolite.builtins import REGISTRY
 from regolite.compiler import safety
-from regolite.compiler.emit_body import BodyEmitter, Symbols, Unsupported
+from regolite.compiler.emit_body import BodyEmitter, Symbols, UnboundVar, Unsupported
 from regolite.compiler.resolve import ModuleScope, Resolver
 from regolite.compiler.writer import CodeWriter
-from regolite.errors import COMPILE_ERROR, RECURSION_ERROR, TYPE_ERROR, RegoError
+from regolite.errors import COMPILE_ERROR, RECURSION_ERROR, TYPE_ERROR, UNSAFE_VAR_ERROR, RegoError
 
 # Builtins the compiler emits inline rather than through the registry.
 INLINE = {"eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2", "internal.member_3",
@@ -349,6 +349,9 @@ class Program:
                 self._emit_group(w, group)
             except _CompileErrors as e:
                 self.errors.extend(e.errors)
+            except UnboundVar as e:
+                name = e.var.name.split("#")[0]
+                self.errors.append(RegoError(UNSAFE_VAR_ERROR, f"var {'_' if name.startswith('$') else name} is unsafe", e.var.loc))
             except Unsupported as e:
                 loc = group.defs[0][0].loc if group.defs else None
                 self.errors.append(RegoError(COMPILE_ERROR, f"not supported yet: {e}", loc))

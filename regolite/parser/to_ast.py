@@ -88,6 +88,13 @@ def decode_string(tok: Token) -> str:
 
 def decode_number(tok: Token) -> Scalar:
     """A number literal: an exact int when it denotes an integer (`1e30`, `2.0`), else a float."""
+    try:
+        return _decode_number(tok)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        fail(f"number {str(tok)[:20]}... is too long", tok)
+
+
+def _decode_number(tok: Token) -> Scalar:
     text = str(tok)
     if "." in text or "e" in text or "E" in text:
         exact = Decimal(text)

@@ -143,6 +143,14 @@ def neq(a: Any, b: Any) -> bool:
     return not equal(a, b)
 
 
+def unexpected_builtin_error(error: Exception):
+    """A builtin that failed with a Python exception (inf or NaN from a caller's
+    input, a value no Rego source can make): an eval_builtin_error like any other."""
+    from regolite.builtins import BuiltinError
+
+    return BuiltinError(f"cannot compute on this value ({type(error).__name__}: {error})")
+
+
 def conflict(message: str, loc: Any = None) -> RegoEvalError:
     return RegoEvalError(EVAL_CONFLICT_ERROR, message, loc)
 

@@ -207,12 +207,16 @@ class WebhookApp:
                 return
 
 
+def _not_a_number(token: str):
+    raise ValueError(f"{token} is not valid JSON")
+
+
 def _parse_admission_review(body: bytes) -> dict:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as e:
-        try:  # orjson refuses integers beyond 64 bits; the standard library takes them
-            doc = json.loads(body)
+        try:  # orjson refuses integers beyond 64 bits; the standard library takes them (not NaN/Infinity)
+            doc = json.loads(body, parse_constant=_not_a_number)
         except (ValueError, RecursionError):
             raise BadRequest(400, "malformed", f"the body is not JSON: {e}") from None
     if not isinstance(doc, dict) or doc.get("kind") != "AdmissionReview":
