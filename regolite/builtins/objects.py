@@ -457,17 +457,22 @@ def _update(doc, path: list, change):
     new_child = _update(child, path[1:], change)
     if new_child is UNDEFINED:
         return UNDEFINED
-    t = type(doc)
+    return _with_child(doc, segment, new_child)
+
+
+def _with_child(parent, key, value):
+    """A copy of the object, array or set `parent` with the child at `key` replaced by `value`."""
+    t = type(parent)
     if t is dict:
-        out = dict(doc)
-        out[segment if type(segment) is str else freeze(segment)] = new_child
+        out = dict(parent)
+        out[key if type(key) is str else freeze(key)] = value
         return out
     if t is list:
-        out_list = list(doc)
-        out_list[_array_index(segment)] = new_child
+        out_list = list(parent)
+        out_list[_array_index(key)] = value
         return out_list
-    out_set = _set_without(doc, segment)
-    out_set.add(new_child)
+    out_set = _set_without(parent, key)
+    out_set.add(value)
     return out_set
 
 
@@ -528,18 +533,7 @@ def _patch_replace(doc, path: list, value):
     def replace(parent):
         if _patch_child(parent, last) is UNDEFINED:
             return UNDEFINED
-        t = type(parent)
-        if t is dict:
-            out = dict(parent)
-            out[last if type(last) is str else freeze(last)] = value
-            return out
-        if t is list:
-            out_list = list(parent)
-            out_list[_array_index(last)] = value
-            return out_list
-        out_set = _set_without(parent, last)
-        out_set.add(value)
-        return out_set
+        return _with_child(parent, last, value)
 
     return _update(doc, path[:-1], replace)
 
