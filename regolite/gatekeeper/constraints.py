@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.templates import Template, json_type
+from regolite.gatekeeper.documents import json_type
+from regolite.gatekeeper.templates import Template
 
 CONSTRAINT_ERROR = "constraint_error"
 CONSTRAINTS_GROUP = "constraints.gatekeeper.sh"

@@ -402,18 +402,27 @@ def _key(k: Any, path: str) -> str:
     raise _BadValue(f"{path or 'object'}: {yaml_type_name(k)} is not a valid key")
 
 
-def yaml_type_name(value: Any) -> str:
-    """A decoded YAML value's type, in YAML's words (mapping, list...), for messages."""
+def json_type(value: Any, integer: str = "integer", array: str = "array", object: str = "object") -> str:
+    """The JSON type of a decoded value, for messages ("object", "array"...;
+    whole numbers are `integer`, as OpenAPI schemas name them). Callers that
+    speak another vocabulary pass their own words for integers, arrays and objects."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return integer
+    if isinstance(value, float):
         return "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
-        return "list"
+        return array
     if isinstance(value, dict):
-        return "mapping"
+        return object
     return type(value).__name__
+
+
+def yaml_type_name(value: Any) -> str:
+    """A decoded YAML value's type, in YAML's words (mapping, list...), for messages."""
+    return json_type(value, integer="number", array="list", object="mapping")

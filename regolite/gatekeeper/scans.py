@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable, Union
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, parse_documents
+from regolite.gatekeeper.documents import DocumentError, json_type, parse_documents
 
 SCAN_REPORT_ERROR = "scan_report_error"
 GROUP = "scans.regolite.dev"
@@ -373,17 +373,11 @@ def _decode_json(text: str, source: str) -> Any:
 
 
 def _json_type(value: Any) -> str:
+    """A JSON value's type with its article ("a list", "an object"), for messages."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
+    name = json_type(value, integer="number", array="list")
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _describe(value: Any) -> str:

@@ -20,6 +20,7 @@ from regolite.policy import compile_cached
 from regolite import ast
 from regolite.errors import RegoCompileError, RegoError, RegoParseError
 from regolite.format import format_term
+from regolite.gatekeeper.documents import json_type
 
 TEMPLATE_ERROR = "template_error"
 TEMPLATES_GROUP = "templates.gatekeeper.sh"
@@ -523,26 +524,6 @@ def _field(t: Template, obj: dict, key: str, kind: type, default: Any, where: st
 
 
 _KIND_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean"}
-
-
-def json_type(value: Any, integer: str = "integer") -> str:
-    """The JSON type of a decoded value, for messages ("object", "array"...;
-    whole numbers are `integer`, as OpenAPI schemas name them)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return integer
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _q(value: Any) -> str:
