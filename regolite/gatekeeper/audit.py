@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import json
 import multiprocessing
-import os
 import re
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, flatten_documents, yaml_documents, yaml_type_name
+from regolite.gatekeeper.documents import DocumentError, files_under, flatten_documents, yaml_documents, yaml_type_name
 from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewFailed
 from regolite.gatekeeper.inventory import InventoryError
 
@@ -416,11 +415,7 @@ def dump_files(paths: Iterable[str]) -> list:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.endswith(JSON_SUFFIXES + YAML_SUFFIXES):
-                        out.append(Path(root) / name)
+            out.extend(files_under(path, JSON_SUFFIXES + YAML_SUFFIXES))
         elif path.is_file():
             out.append(path)
         else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,17 @@ def load_documents(text: Union[str, bytes], *, source: str = "<input>",
 def read_documents(path: Union[str, Path], *, yaml_version: str = "1.2") -> list[dict]:
     """The objects in the file at `path`; see `load_documents`."""
     return [d.obj for d in read_document_file(path, yaml_version=yaml_version)]
+
+
+def files_under(directory: Union[str, Path], suffixes: tuple, *, hidden: bool = True) -> list[Path]:
+    """The files under `directory` whose names end in one of `suffixes`, walked
+    recursively in sorted order; `hidden=False` skips names starting with a dot."""
+    out = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
+        out.extend(Path(root) / name for name in sorted(files)
+                   if name.endswith(suffixes) and (hidden or not name.startswith(".")))
+    return out
 
 
 def read_document_file(path: Union[str, Path], *, yaml_version: str = "1.2") -> list[Document]:

@@ -12,14 +12,13 @@ AdmissionReview into Gatekeeper's response (§6.6).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from regolite.errors import RegoError, RegoEvalError
 from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
-from regolite.gatekeeper.documents import Document, read_document_file
+from regolite.gatekeeper.documents import Document, files_under, read_document_file
 from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
@@ -332,11 +331,8 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.endswith(DOCUMENT_SUFFIXES):
-                        out.extend(read_document_file(Path(root) / name))
+            for file in files_under(path, DOCUMENT_SUFFIXES):
+                out.extend(read_document_file(file))
         elif path.exists():
             if not raw.endswith(DOCUMENT_SUFFIXES):
                 raise ReviewError(f'path "{raw}" must be of extensions: [.yaml .yml .json]')

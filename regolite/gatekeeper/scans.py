@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable, Union
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, json_type, parse_documents
+from regolite.gatekeeper.documents import DocumentError, files_under, json_type, parse_documents
 
 SCAN_REPORT_ERROR = "scan_report_error"
 GROUP = "scans.regolite.dev"
@@ -99,7 +99,7 @@ def read_trivy_report(path_or_text: PathOrText) -> list[dict]:
     path = Path(path_or_text)
     if path.is_dir():
         out: list[dict] = []
-        for file in _files(path, (".json",)):
+        for file in files_under(path, (".json",)):
             out.extend(_from_trivy_value(_decode_json(_read_text(file), str(file)), str(file)))
         return out
     return _from_trivy_value(_decode_json(_read_text(path), str(path)), str(path))
@@ -120,7 +120,7 @@ def load_scan_reports(paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = _files(path, REPORT_SUFFIXES)
+            files = files_under(path, REPORT_SUFFIXES)
         elif path.exists():
             if path.suffix not in REPORT_SUFFIXES:
                 raise ScanReportError("a scan report must be a .json, .yaml or .yml file", source=str(path))
@@ -344,14 +344,6 @@ def _checked_object(obj: dict, source: str, where: str) -> dict:
     if not isinstance(spec.get("vulnerabilities", []), list):
         raise ScanReportError(f"{at}spec.vulnerabilities: expected a list", source=source)
     return obj
-
-
-def _files(directory: Path, suffixes: tuple) -> list[Path]:
-    out = []
-    for root, dirs, files in os.walk(directory):
-        dirs.sort()
-        out.extend(Path(root) / name for name in sorted(files) if name.endswith(suffixes))
-    return out
 
 
 def _read_text(path: Path) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from regolite.errors import RegoError
+from regolite.gatekeeper.documents import files_under
 from regolite.gatekeeper.scans import load_scan_reports
 from regolite.gatekeeper.engine import DOCUMENT_SUFFIXES, Gatekeeper, ReviewError
 from regolite.server.metrics import JsonLog, ServerMetrics
@@ -130,13 +131,7 @@ def policy_files(directory: str) -> list[str]:
     root = Path(directory)
     if not root.is_dir():
         raise ReviewError(f"{directory}: not a directory")
-    out = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and name.endswith(DOCUMENT_SUFFIXES):
-                out.append(str(Path(folder) / name))
-    return out
+    return [str(file) for file in files_under(root, DOCUMENT_SUFFIXES, hidden=False)]
 
 
 def files_fingerprint(files: list[str]) -> tuple:
