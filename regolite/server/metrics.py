@@ -85,9 +85,9 @@ class ServerMetrics:
             for reason in sorted(set(self.bad_requests) | {"malformed", "too_large"}):
                 lines.append(f'regolite_admission_bad_requests_total{{reason="{reason}"}} '
                              f'{self.bad_requests.get(reason, 0)}')
-            _family(lines, "regolite_admission_timeouts_total", "counter",
-                    "Reviews answered by the fail policy for time: past the deadline, or every review thread stuck past one.")
-            lines.append(f"regolite_admission_timeouts_total {self.timeouts}")
+            _single(lines, "regolite_admission_timeouts_total", "counter",
+                    "Reviews answered by the fail policy for time: past the deadline, or every review thread stuck past one.",
+                    self.timeouts)
             _family(lines, "regolite_admission_duration_seconds", "histogram",
                     "Time from request received to response ready, for admission requests that were evaluated.")
             cumulative = 0
@@ -97,30 +97,29 @@ class ServerMetrics:
             lines.append(f'regolite_admission_duration_seconds_bucket{{le="+Inf"}} {self.latency_count}')
             lines.append(f"regolite_admission_duration_seconds_sum {self.latency_sum!r}")
             lines.append(f"regolite_admission_duration_seconds_count {self.latency_count}")
-            _family(lines, "regolite_policy_reloads_total", "counter",
-                    "Policy reloads attempted after the first load (--watch), successful or not.")
-            lines.append(f"regolite_policy_reloads_total {self.reloads}")
-            _family(lines, "regolite_policy_reload_errors_total", "counter",
-                    "Policy loads that failed; the previous policy set stayed in force.")
-            lines.append(f"regolite_policy_reload_errors_total {self.reload_errors}")
-            _family(lines, "regolite_policy_last_reload_success", "gauge",
-                    "1 if the last policy load succeeded, else 0.")
-            lines.append(f"regolite_policy_last_reload_success {self.last_reload_ok}")
-            _family(lines, "regolite_policy_last_reload_timestamp_seconds", "gauge",
-                    "Unix time of the last policy load attempt.")
-            lines.append(f"regolite_policy_last_reload_timestamp_seconds {self.last_reload_time!r}")
-            _family(lines, "regolite_policy_templates", "gauge", "Constraint templates in force.")
-            lines.append(f"regolite_policy_templates {self.templates}")
-            _family(lines, "regolite_policy_constraints", "gauge", "Constraints in force.")
-            lines.append(f"regolite_policy_constraints {self.constraints}")
-            _family(lines, "regolite_ready", "gauge", "1 once a policy set is loaded.")
-            lines.append(f"regolite_ready {self.ready}")
+            _single(lines, "regolite_policy_reloads_total", "counter",
+                    "Policy reloads attempted after the first load (--watch), successful or not.", self.reloads)
+            _single(lines, "regolite_policy_reload_errors_total", "counter",
+                    "Policy loads that failed; the previous policy set stayed in force.", self.reload_errors)
+            _single(lines, "regolite_policy_last_reload_success", "gauge",
+                    "1 if the last policy load succeeded, else 0.", self.last_reload_ok)
+            _single(lines, "regolite_policy_last_reload_timestamp_seconds", "gauge",
+                    "Unix time of the last policy load attempt.", self.last_reload_time)
+            _single(lines, "regolite_policy_templates", "gauge", "Constraint templates in force.", self.templates)
+            _single(lines, "regolite_policy_constraints", "gauge", "Constraints in force.", self.constraints)
+            _single(lines, "regolite_ready", "gauge", "1 once a policy set is loaded.", self.ready)
         return "\n".join(lines) + "\n"
 
 
 def _family(lines: list, name: str, kind: str, help_text: str) -> None:
     lines.append(f"# HELP {name} {help_text}")
     lines.append(f"# TYPE {name} {kind}")
+
+
+def _single(lines: list, name: str, kind: str, help_text: str, value: float) -> None:
+    """A metric family with one unlabelled sample."""
+    _family(lines, name, kind, help_text)
+    lines.append(f"{name} {value!r}")
 
 
 class JsonLog:
