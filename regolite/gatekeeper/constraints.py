@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from regolite.builtins.regex import RegexSyntaxError, regex_match
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import json_type
 from regolite.gatekeeper.templates import Template
@@ -385,8 +386,8 @@ def _string_errors(value: str, schema: dict, where: str) -> list:
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
         try:
-            ok = re.search(pattern, value) is not None
-        except re.error:
+            ok = regex_match(pattern, value)  # Go's regexp (RE2), as the API server matches
+        except RegexSyntaxError:
             ok = True  # an uncompilable pattern is a template problem, not the constraint's
         if not ok:
             errors.append(f"{where}: Invalid value: {_render(value)}: should match '{pattern}'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -505,3 +506,18 @@ def test_library_sample_constraints_load():
             c = load_constraint(doc, templates, source=str(path))
             assert c.template is templates[c.kind]
             assert c.evaluated_at(GATOR)
+
+
+@pytest.mark.parametrize("pattern, value, ok", [
+    (r"^\d+$", "123", True),
+    (r"^\d+$", "\u0663", False),       # Go's \d is ASCII only; Python's re would accept an Arabic-Indic 3
+    (r"^(?=a)a$", "a", True),          # no lookahead in Go: the pattern is the template's problem, not checked
+    (r"^(a+)+$", "a" * 40 + "b", False),  # RE2 is linear; a backtracking engine would not return
+])
+def test_parameter_pattern_is_a_go_regexp(pattern, value, ok):
+    t = load_template(template_doc("K8sPattern", schema={"type": "object", "properties": {"p": {"type": "string", "pattern": pattern}}}))
+    doc = constraint("K8sPattern", parameters={"p": value})
+    if ok:
+        assert load_constraint(doc, {t.kind: t}).parameters == {"p": value}
+    else:
+        fails(doc, {t.kind: t}, f"spec.parameters.p: Invalid value: {json.dumps(value)}: should match", category=SCHEMA)
