@@ -29,10 +29,10 @@ from regolite.builtins.gojson import (
     as_bytes,
     as_text,
     go_base64_decode,
-    go_quote,
     json_pairs,
     thawed_key,
 )
+from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.schema import compile_schema, match_errors
 from regolite.builtins.signature import (
     ANY,

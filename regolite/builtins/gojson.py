@@ -9,8 +9,7 @@ Go's JSON scanner, to word the error as Go does.
 
 Shared with the YAML and encoding builtins: Go strings as bytes (`as_bytes`,
 `as_text`: invalid UTF-8 carried as surrogate escapes, PEP 383), Go's
-base64 decoding with its error offsets (`go_base64_decode`) and
-`strconv.Quote` (`go_quote`).
+base64 decoding with its error offsets (`go_base64_decode`).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from regolite.builtins import BuiltinError
+from regolite.builtins.gostrconv import go_quote
 from regolite.values import RegoSet, sort_key, thaw
 
 
@@ -539,29 +539,3 @@ def _corrupt(offset: int) -> BuiltinError:
 
 
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
-
-
-def go_quote(s: str) -> str:
-    """Go's strconv.Quote."""
-    out = ['"']
-    for c in s:
-        o = ord(c)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[c])
-        elif 0xDC80 <= o <= 0xDCFF:
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif c.isprintable():
-            out.append(c)
-        elif o < 0x80:
-            out.append(f"\\x{o:02x}")
-        elif o < 0x10000:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}

@@ -55,6 +55,8 @@ def _escape_rune(r: int, quote: str, ascii_only: bool) -> str:
         return escape
     if r < 0x20 or r == 0x7F:
         return f"\\x{r:02x}"
+    if 0xDC80 <= r <= 0xDCFF:  # a raw byte of invalid UTF-8 (surrogateescape): Go prints \xNN
+        return f"\\x{r - 0xDC00:02x}"
     if r > _MAX_RUNE or 0xD800 <= r <= 0xDFFF:
         r = 0xFFFD
     if r < 0x10000:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from regolite.builtins import BuiltinError, builtin
+from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.signature import ANY, BOOLEAN, NUMBER, STRING
 
 SEMVER = ("semver",)
@@ -91,7 +92,7 @@ def compare_versions(a: Version, b: Version) -> int:
 def _version_operand(text: str, position: int) -> Version:
     version = parse_version(text)
     if version is None:
-        raise BuiltinError(f"operand {position}: string {_go_quote(text)} is not a valid SemVer")
+        raise BuiltinError(f"operand {position}: string {go_quote(text)} is not a valid SemVer")
     return version
 
 
@@ -103,32 +104,3 @@ def _is_numeric(part: str) -> bool:
     return part != "" and all(ch in _DIGITS for ch in part)
 
 
-_GO_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
-
-
-def _go_quote(text: str) -> str:
-    """Go's strconv.Quote, which OPA uses to print a string term."""
-    out = ['"']
-    for ch in text:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append("\\x%02x" % ord(ch))
-        elif ord(ch) < 0x10000:
-            out.append("\\u%04x" % ord(ch))
-        else:
-            out.append("\\U%08x" % ord(ch))
-    out.append('"')
-    return "".join(out)

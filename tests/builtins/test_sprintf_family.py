@@ -94,6 +94,12 @@ def test_go_quote_ascii():
     assert go_quote("é\U0001F600", ascii_only=True) == '"\\u00e9\\U0001f600"'
 
 
+def test_go_quote_raw_bytes():
+    # base64.decode("/w==") is the byte 0xff, carried as a surrogate escape; Go quotes invalid UTF-8 as \xNN
+    assert sprintf("%q", [REGISTRY["base64.decode"].function("/w==")]) == '"\\xff"'
+    assert go_quote("a\udcffb\ud800") == '"a\\xffb\\ufffd"'
+
+
 # --- outputs produced by Go -----------------------------------------------------------------------
 
 GO_TABLE = [
