@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.regex import RegexSyntaxError, regex_match
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import json_type
@@ -645,6 +646,8 @@ def _json_equal(a: Any, b: Any) -> bool:
 
 
 def _render(value: Any) -> str:
+    if isinstance(value, str):
+        return go_quote(value)  # the API server's field errors print strings with %q
     try:
         return json.dumps(value, sort_keys=True)
     except (TypeError, ValueError):
