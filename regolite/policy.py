@@ -35,6 +35,9 @@ RUNTIME_NAMES = {
     "values": ops.values,
     "thaw_key": ops.thaw_key,
     "SCALAR_KEYS": (str, int, float),
+    "SHARED_KEYS": (str, int),  # exact types: True is not 1, 1.0 is kept apart from 1
+    "SHARED_VALUES": (str, int, float, bool, type(None), type(ops.U)),
+    "SHARED_LIMIT": 4096,
     "id": id,
     "is_collection": ops.is_collection,
     "member": ops.member,

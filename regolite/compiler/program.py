@@ -24,6 +24,9 @@ from regolite.compiler.resolve import ModuleScope, Resolver
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, RECURSION_ERROR, TYPE_ERROR, UNSAFE_VAR_ERROR, RegoError
 
+# Builtins with an effect (output) that a cached result would skip.
+INLINE_EFFECTS = {"print", "internal.print"}
+
 # Builtins the compiler emits inline rather than through the registry.
 INLINE = {"eq", "assign", "equal", "neq", "lt", "lte", "gt", "gte", "internal.member_2", "internal.member_3",
           "print", "internal.print"}
@@ -75,6 +78,7 @@ class Program:
         self.mocked: set[str] = set()  # functions some `with` replaces (resolved names)
         self.edges: dict[int, set] = {}  # group id -> ids of the groups it reads
         self.builtin_idents: dict[str, str] = {}  # builtin name -> its global in generated code
+        self._pure: dict[int, bool] = {}  # function group id -> reads nothing but its arguments
         self._collect(modules)
         self._check_with_targets(modules)
 
@@ -362,6 +366,39 @@ class Program:
         self._check_recursion()
         return w
 
+    # --- purity ------------------------------------------------------------------
+
+    def is_pure(self, group: Group) -> bool:
+        """Does the function read nothing but its arguments? No `input`, no
+        `data` other than calls of pure functions, no rules, no `with`, no
+        print, only deterministic builtins: then equal arguments give equal
+        results in every query."""
+        known = self._pure.get(group.id)
+        if known is None:
+            self._pure[group.id] = False  # a cycle (a recursion error anyway) is not pure
+            known = self._pure[group.id] = group.kind == "function" and all(
+                self._pure_node(rule) for rule, _scope in group.defs + ([group.default] if group.default else [])
+            )
+        return known
+
+    def _pure_node(self, node: ast.Node) -> bool:
+        if isinstance(node, ast.With):
+            return False
+        if isinstance(node, Var):
+            return node.name not in ("input", "data")
+        if isinstance(node, Call):
+            func = node.func
+            if isinstance(func.terms[0], Var) and func.terms[0].name == "data":
+                group = self.group_at(tuple(t.value for t in func.terms[1:]))
+                if group is None or group.kind != "function" or not self.is_pure(group):
+                    return False
+            else:
+                b = REGISTRY.get(node.name)
+                if b is None or b.nondeterministic or node.name in INLINE_EFFECTS or node.name in self.mocked:
+                    return False
+            return all(self._pure_node(a) for a in node.args)
+        return all(self._pure_node(child) for child in node.children())
+
     # --- recursion ----------------------------------------------------------------
 
     def _depends(self, target) -> None:
@@ -437,9 +474,14 @@ class Program:
         # rule; the message carries both.
         msg_complete = f"rule {group.text} produced conflicting values: complete rules must not produce multiple outputs"
         params = "".join(f", a{i}" for i in range(group.arity or 0))
-        for i, (rule, _scope) in enumerate(group.defs):
-            self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
+        single = [self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
+                  for i, (rule, _scope) in enumerate(group.defs)]
         w.comment(f"{group.kind} {group.text!r}")
+        memo = group.kind != "function"
+        call_memo = group.kind == "function" and group.arity and _memoisable(group)
+        shared = call_memo and self.is_pure(group)
+        if shared:
+            w.line(f"SHARED_{group.id} = {{}}")
         w.line(f"def {group.fn}(c{params}):")
         w.indent()
         memo = group.kind != "function"
@@ -449,6 +491,26 @@ class Program:
             w.line("if r is not MISSING:")
             w.indent()
             w.line("return r")
+            w.outdent()
+        shared = call_memo and self.is_pure(group)
+        if shared:
+            # A pure function (one that reads only its arguments: no input, no
+            # data, no rules, no nondeterministic builtin, no print, no `with`)
+            # called with string or integer arguments gives the same value in
+            # every query, so scalar results are kept across queries, in a
+            # bounded table. Templates call canonify_mem("1Gi") on every review.
+            # Strict mode and `with` mocks can change a result: they bypass it.
+            args = [f"a{i}" for i in range(group.arity)]
+            table = f"SHARED_{group.id}"
+            w.line(f"shared = c.shared and {' and '.join(f'type({a}) in SHARED_KEYS' for a in args)}")
+            w.line("if shared:")
+            w.indent()
+            w.line(f"skey = {args[0] if len(args) == 1 else '(' + ', '.join(args) + ')'}")
+            w.line(f"r = {table}.get(skey, MISSING)")
+            w.line("if r is not MISSING:")
+            w.indent()
+            w.line("return r")
+            w.outdent()
             w.outdent()
         if call_memo:
             # A function's results are kept for the query, keyed by scalar
@@ -491,7 +553,7 @@ class Program:
                 if _is_fact(rule):
                     value = w.constant(_constant_value(rule.head.value, self))
                     w.line(f"result = merge_value(result, {value}, {w.constant(what)}, {w.constant(rule.loc)})")
-                elif _returns_first_value(group, rule):
+                elif single[i]:
                     w.line(f"v = {group.fn}_{i}({call_args})")
                     w.line("if v is not U:")
                     w.indent()
@@ -522,15 +584,25 @@ class Program:
         elif group.kind == "set":
             w.line("result = RegoSet()")
             for i in range(len(group.defs)):
-                w.line(f"for v in {group.fn}_{i}(c):")
+                if single[i]:
+                    w.line(f"v = {group.fn}_{i}(c)")
+                    w.line("if v is not U:")
+                else:
+                    w.line(f"for v in {group.fn}_{i}(c):")
                 w.indent()
                 w.line("result.add(v)")
                 w.outdent()
         else:  # object (partial object / ref head with variables)
             w.line("result = {}")
             for i, (rule, _scope) in enumerate(group.defs):
-                w.line(f"for path, v in {group.fn}_{i}(c):")
-                w.indent()
+                if single[i]:
+                    w.line(f"pv = {group.fn}_{i}(c)")
+                    w.line("if pv is not U:")
+                    w.indent()
+                    w.line("path, v = pv")
+                else:
+                    w.line(f"for path, v in {group.fn}_{i}(c):")
+                    w.indent()
                 if rule.head.value is None:  # multi-value: `a[x] contains y`
                     w.line("add_at_path(result, path, v)")
                 else:
@@ -552,19 +624,31 @@ class Program:
             w.line(f"c.memo[{group.id}] = result")
         if call_memo:
             w.line(f"c.memo[key] = (result, {', '.join(f'a{i}' for i in range(group.arity))})")
+        if shared:
+            w.line("if shared and type(result) in SHARED_VALUES:")
+            w.indent()
+            w.line(f"if len({table}) >= SHARED_LIMIT:")
+            w.indent()
+            w.line(f"{table}.clear()")
+            w.outdent()
+            w.line(f"{table}[skey] = result")
+            w.outdent()
         w.line("return result")
         w.outdent()
         w.blank()
         if group.kind == "function" and group.default is not None:
             self._emit_definition(w, group, group.default[0], f"{group.fn}_default", params)
 
-    def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> None:
+    def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> bool:
         """One definition (with its else chain) as a function of the context.
 
-        A definition whose values are all constants returns its first value
-        (or U): a plain function, no generator. Otherwise it is a generator
-        of every value its body produces, so the caller can detect conflicts
-        (complete rules, functions) or collect them (sets, objects).
+        A definition that can give only one value returns it (or U): a plain
+        function, no generator. That is one whose values are all constants,
+        or one whose bodies have no loop around their solution (each branch
+        succeeds at most once). Otherwise it is a generator of every value
+        its body produces, so the caller can detect conflicts (complete
+        rules, functions) or collect them (sets, objects). Returns whether
+        the definition returns rather than yields.
         """
         w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
         w.line(f"def {name}(c{params}):", rule.loc)
@@ -578,6 +662,7 @@ class Program:
         returns = _returns_first_value(group, rule)
         if len(chain) > 1 and not returns:
             w.line("found = False")
+        solutions: list = []  # (index of the yield line, no loop encloses it)
         for n, branch in enumerate(chain):
             symbols = Symbols(w)
             emitter = BodyEmitter(self, w, symbols)
@@ -590,7 +675,7 @@ class Program:
             body = self.order(branch.body, symbols.copy_bound())
             head = branch.head
 
-            def solution(head=head, emitter=emitter):
+            def solution(head=head, emitter=emitter, start=start):
                 if returns:
                     w.line(f"return {emitter.value(head.value)}")
                     return
@@ -605,6 +690,7 @@ class Program:
                     w.line(f"yield ({parts},), {emitter.value(leaf)}")
                 else:
                     w.line(f"yield {emitter.value(head.value)}")
+                solutions.append((len(w.lines) - 1, w.level == start))
 
             emitter.body(body, solution)
             w.outdent(w.level - start + 1)
@@ -613,10 +699,16 @@ class Program:
                 w.indent()
                 w.line("return")
                 w.outdent()
+        if not returns and solutions and all(alone for _, alone in solutions):
+            for index, _ in solutions:
+                indent, _, value = w.lines[index].partition("yield ")
+                w.lines[index] = f"{indent}return {value}"
+            returns = True
         if returns:
             w.line("return U")
         w.outdent()
         w.blank()
+        return returns
 
 
 class _CompileErrors(Exception):

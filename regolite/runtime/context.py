@@ -15,7 +15,7 @@ from regolite.values import to_text
 
 
 class Context:
-    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache")
+    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache", "shared")
 
     def __init__(self, input: Any, data: Any, strict: bool = False, out=None) -> None:
         self.input = input
@@ -26,6 +26,7 @@ class Context:
         self.mocks: Optional[dict] = None
         self.out = out
         self.cache: dict = {}  # per-query results of nondeterministic builtins
+        self.shared = not strict  # may pure functions' results be kept across queries?
 
     def builtin_error(self, error, name: str, loc: Any) -> Any:
         """A builtin failed: an error in strict mode, else the call is undefined."""
@@ -115,6 +116,7 @@ class Context:
         c = Context(self.input, self.data, self.strict, self.out)
         c.data_with = self.data_with
         c.mocks = self.mocks
+        c.shared = self.shared
         c.cache = self.cache
         for kind, path, value in replacements:
             if kind == "input":
@@ -126,6 +128,7 @@ class Context:
             else:
                 c.mocks = dict(c.mocks or {})
                 c.mocks[path] = value
+                c.shared = False
         return c
 
     def print(self, args: tuple, loc: Any) -> None:

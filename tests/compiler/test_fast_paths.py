@@ -1,0 +1,152 @@
+"""The compiler's fast paths keep OPA's results: results of pure functions
+kept across queries, and definitions that can give only one value compiled as
+plain functions rather than generators."""
+
+from __future__ import annotations
+
+import pytest
+
+import regolite
+from regolite import UNDEFINED, RegoEvalError
+
+PURE = """
+package x
+
+canonify(q) := n if { endswith(q, "m"); n := to_number(trim_suffix(q, "m")) }
+canonify(q) := n if { not endswith(q, "m"); n := to_number(q) * 1000 }
+show(v) := sprintf("%v", [v])
+calls(v) := w if { w := g(v) }
+g(v) := concat("", [v, "!"])
+boxed(v) := [v]
+with_input(v) := [v, input.k]
+noisy(v) := v if print("called", v)
+cpu := canonify(input.cpu)
+shown := show(input.v)
+called := calls(input.v)
+mocked := y if { y := calls(input.v) with g as h }
+h(v) := "mock"
+of_input := with_input(input.v)
+loud := noisy(input.v)
+"""
+
+
+@pytest.fixture(scope="module")
+def pure():
+    return regolite.compile({"pure.rego": PURE})
+
+
+def _shared_tables(policy) -> dict:
+    return {k: v for k, v in policy._namespace.items() if k.startswith("SHARED_") and k[7:].isdigit()}
+
+
+def test_only_pure_functions_get_a_shared_table(pure):
+    source = pure.source
+    for name in ("canonify", "show", "calls", "g", "boxed", "h"):
+        assert f"function 'data.x.{name}'\nSHARED_" in source, name
+    for name in ("with_input", "noisy"):
+        assert f"function 'data.x.{name}'\nSHARED_" not in source, name
+
+
+def test_pure_results_are_reused_across_queries(pure):
+    assert pure.eval_rule("data.x.cpu", input={"cpu": "250m"}) == 250
+    assert pure.eval_rule("data.x.cpu", input={"cpu": "2"}) == 2000
+    assert pure.eval_rule("data.x.cpu", input={"cpu": "250m"}) == 250
+    assert any("250m" in table for table in _shared_tables(pure).values())
+
+
+def test_true_and_one_are_different_arguments(pure):
+    assert pure.eval_rule("data.x.shown", input={"v": 1}) == "1"
+    assert pure.eval_rule("data.x.shown", input={"v": True}) == "true"
+    assert pure.eval_rule("data.x.shown", input={"v": 1.5}) == "1.5"
+    assert pure.eval_rule("data.x.shown", input={"v": 1}) == "1"
+
+
+def test_strict_mode_is_not_answered_from_the_table():
+    p = regolite.compile({"a.rego": 'package x\nnum(s) := to_number(s)\np := num(input.s)\n'})
+    assert p.eval_rule("data.x.p", input={"s": "nope"}) is UNDEFINED  # undefined, remembered
+    with pytest.raises(RegoEvalError) as info:
+        p.eval_rule("data.x.p", input={"s": "nope"}, strict_builtin_errors=True)
+    assert info.value.code == "eval_builtin_error"
+
+
+def test_with_mocks_bypass_the_table(pure):
+    assert pure.eval_rule("data.x.called", input={"v": "a"}) == "a!"
+    assert pure.eval_rule("data.x.mocked", input={"v": "a"}) == "mock"
+    assert pure.eval_rule("data.x.called", input={"v": "a"}) == "a!"
+
+
+def test_composite_results_are_not_shared(pure):
+    first = pure.eval_rule("data.x.of_input", input={"v": "a", "k": 1})
+    assert first == ["a", 1]
+    assert pure.eval_rule("data.x.of_input", input={"v": "a", "k": 2}) == ["a", 2]
+    assert all(not isinstance(v, (list, dict)) for t in _shared_tables(pure).values() for v in t.values())
+
+
+def test_functions_that_print_run_every_time(pure):
+    lines = []
+    pure.query("data.x.loud", input={"v": "a"}, print_to=lines.append)
+    pure.query("data.x.loud", input={"v": "a"}, print_to=lines.append)
+    assert lines == ["called a", "called a"]
+
+
+def test_the_table_is_bounded():
+    p = regolite.compile({"a.rego": "package x\nf(v) := v + 1\np := f(input.v)\n"})
+    for i in range(5000):
+        assert p.eval_rule("data.x.p", input={"v": i}) == i + 1
+    (table,) = _shared_tables(p).values()
+    assert 0 < len(table) <= p._namespace["SHARED_LIMIT"]
+
+
+SINGLE = """
+package x
+
+import rego.v1
+
+# one solution per branch: compiled as plain functions
+size(q) := "big" if { q > 10 } else := "small" if { q >= 0 } else := "negative"
+label := concat("-", [input.a, input.b])
+first contains n if { n := input.a }
+named[k] := v if { k := input.a; v := input.b }
+
+# loops around the solution: generators, conflicts still found
+each contains v if { some v in input.xs }
+clash := v if { some v in input.xs }
+two := input.a
+two := input.b
+"""
+
+
+@pytest.fixture(scope="module")
+def single():
+    return regolite.compile({"single.rego": SINGLE})
+
+
+def test_single_solution_definitions_are_plain_functions(single):
+    source = single.source
+    for rule in ("size", "label", "first", "named"):
+        block = source.split(f"definition of 'data.x.{rule}'")[1].split("\n\n")[0]
+        assert "yield" not in block and "return U" in block, rule
+    for rule in ("each", "clash"):
+        block = source.split(f"definition of 'data.x.{rule}'")[1].split("\n\n")[0]
+        assert "yield" in block, rule
+
+
+def test_single_solution_definitions_keep_their_values(single):
+    values = single.query("[data.x.size(11), data.x.size(3), data.x.size(-1)]")
+    assert values[0]["expressions"][0] == ["big", "small", "negative"]
+    assert single.eval_rule("data.x.label", input={"a": "p", "b": "q"}) == "p-q"
+    assert single.eval_rule("data.x.first", input={"a": "p"}) == ["p"]
+    assert single.eval_rule("data.x.first", input={}) == []
+    assert single.eval_rule("data.x.named", input={"a": "p", "b": 2}) == {"p": 2}
+    assert single.eval_rule("data.x.label", input={"a": "p"}) is UNDEFINED
+
+
+def test_conflicts_are_still_found(single):
+    assert single.eval_rule("data.x.each", input={"xs": [2, 1, 2]}) == [1, 2]
+    assert single.eval_rule("data.x.clash", input={"xs": [3, 3]}) == 3
+    with pytest.raises(RegoEvalError) as info:
+        single.eval_rule("data.x.clash", input={"xs": [3, 4]})
+    assert info.value.code == "eval_conflict_error"
+    assert single.eval_rule("data.x.two", input={"a": 1, "b": 1}) == 1
+    with pytest.raises(RegoEvalError):
+        single.eval_rule("data.x.two", input={"a": 1, "b": 2})
