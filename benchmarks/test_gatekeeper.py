@@ -13,7 +13,9 @@ import pytest
 
 from benchmarks.conftest import shared_dir
 from regolite.gatekeeper.engine import Gatekeeper, is_constraint, is_template, read_paths
+from regolite.cli.serve import DEFAULT_MAX_STEPS
 from regolite.gatekeeper.review import ReviewError
+from regolite.limits import MAX_DEPTH
 
 LIBRARY = shared_dir() / "gatekeeper-library" / "library" / "general"
 
@@ -52,19 +54,25 @@ def test_review_every_sample(benchmark):
     benchmark.extra_info["reviews_per_second"] = round(1 / benchmark.stats.stats.median)
 
 
+TYPICAL_POD = {
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "owner": "team-a"}},
+    "spec": {"containers": [{
+        "name": "web", "image": "openpolicyagent/opa:0.9.2",
+        "resources": {"limits": {"cpu": "100m", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "1Gi"}},
+        "ports": [{"containerPort": 8080}],
+        "livenessProbe": {"httpGet": {"path": "/", "port": 8080}},
+        "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
+    }]},
+}
+
+
 @pytest.mark.skipif(not LIBRARY.is_dir(), reason=f"{LIBRARY} is missing")
-def test_review_typical_pod(benchmark):
+@pytest.mark.parametrize("limits", ["none", "webhook"])
+def test_review_typical_pod(benchmark, limits):
+    """`webhook`: the limits `regolite serve` applies by default (step budget, depth)."""
     gate, _ = _library()
-    pod = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "owner": "team-a"}},
-        "spec": {"containers": [{
-            "name": "web", "image": "openpolicyagent/opa:0.9.2",
-            "resources": {"limits": {"cpu": "100m", "memory": "1Gi"}, "requests": {"cpu": "100m", "memory": "1Gi"}},
-            "ports": [{"containerPort": 8080}],
-            "livenessProbe": {"httpGet": {"path": "/", "port": 8080}},
-            "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
-        }]},
-    }
-    benchmark(lambda: gate.review(pod))
+    options = {"max_steps": None, "max_depth": None} if limits == "none" else {
+        "max_steps": DEFAULT_MAX_STEPS, "max_depth": MAX_DEPTH}
+    benchmark(lambda: gate.review(TYPICAL_POD, **options))
     benchmark.extra_info["constraints"] = len(gate.constraints)

@@ -18,6 +18,7 @@ EVAL_BUILTIN_ERROR = "eval_builtin_error"
 EVAL_CONFLICT_ERROR = "eval_conflict_error"
 EVAL_WITH_MERGE_ERROR = "eval_with_merge_error"
 EVAL_CANCEL_ERROR = "eval_cancel_error"
+EVAL_STEP_LIMIT_ERROR = "eval_step_limit_error"  # regolite's own: OPA has no step budget
 EVAL_INTERNAL_ERROR = "eval_internal_error"
 
 

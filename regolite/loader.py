@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from regolite.errors import RegoError
+from regolite import limits
+from regolite.limits import too_deep, too_large
 from regolite.runtime.ops import merge_objects
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -72,7 +74,11 @@ def _load_file(file: Path, prefix: tuple, out: Loaded) -> None:
 
 def read_text(file: Path) -> str:
     try:
-        return file.read_bytes().decode("utf-8")
+        with open(file, "rb") as f:
+            problem = too_large(os.fstat(f.fileno()).st_size)
+            if problem:
+                raise LoadError(f"file too large: {problem}", str(file))
+            return f.read().decode("utf-8")
     except OSError as e:
         raise LoadError(e.strerror or str(e), str(file)) from None
     except UnicodeDecodeError as e:
@@ -84,14 +90,26 @@ def read_document(file: Path) -> Any:
     if str(file) == "-":
         import sys
 
-        return parse_document(sys.stdin.read(), "<stdin>")
+        text = sys.stdin.read(limits.MAX_DOCUMENT_BYTES + 1)
+        if len(text) > limits.MAX_DOCUMENT_BYTES:
+            raise LoadError(f"input too large: more than {limits.MAX_DOCUMENT_BYTES} characters", "<stdin>")
+        return parse_document(text, "<stdin>")
     return parse_document(read_text(file), str(file))
 
 
 def parse_document(text: str, name: str) -> Any:
     """A JSON or YAML document. JSON numbers must be finite and within the
     digits Python converts; YAML goes through the Gatekeeper reader, which
-    bounds alias expansion (YAML bombs) and makes every mapping key a string."""
+    bounds alias expansion (YAML bombs) and makes every mapping key a string.
+    Documents nested deeper than `regolite.limits.MAX_DEPTH` are refused."""
+    value = _parse_document(text, name)
+    problem = too_deep(value)
+    if problem:
+        raise LoadError(f"the document is {problem}", name)
+    return value
+
+
+def _parse_document(text: str, name: str) -> Any:
     if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
         try:
             return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
@@ -100,6 +118,8 @@ def parse_document(text: str, name: str) -> Any:
                 raise LoadError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}", name) from None
         except ValueError as e:
             raise LoadError(f"invalid JSON: {e}", name) from None
+        except RecursionError:
+            raise LoadError(f"the document is nested more than {limits.MAX_DEPTH} levels deep", name) from None
     from regolite.gatekeeper.documents import DocumentError, yaml_documents
 
     try:

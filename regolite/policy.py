@@ -19,6 +19,7 @@ from regolite.errors import (
 from regolite.parser import parse_module, parse_query
 from regolite.runtime import ops
 from regolite.runtime.context import Context
+from regolite.runtime.ops import Budget
 from regolite.runtime.deadline import deadline
 from regolite.values import UNDEFINED, RegoSet, equal, from_json, make_object, to_json
 
@@ -118,17 +119,19 @@ class Policy:
     # --- queries ------------------------------------------------------------------
 
     def query(self, query: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False, print_to=None,
-              timeout: Optional[float] = None) -> list:
+              timeout: Optional[float] = None, max_steps: Optional[int] = None) -> list:
         """Evaluate a query; the result set as `opa eval` reports it.
 
         A list of `{"expressions": [...], "bindings": {...}}`, values made
         JSON-compatible (sets become arrays in OPA's order). `input` is the
         caller's JSON-shaped data, used as it is (see `_context`). With
         `timeout` (seconds), an evaluation running longer stops with
-        RegoEvalError(eval_cancel_error).
+        RegoEvalError(eval_cancel_error); with `max_steps`, one that would
+        iterate more than that many times in all its loops, comprehensions
+        and `walk`s stops with RegoEvalError(eval_step_limit_error).
         """
         compiled = self._compiled_query(query)
-        ctx = self._context(input, strict_builtin_errors, print_to)
+        ctx = self._context(input, strict_builtin_errors, print_to, max_steps)
         results = []
         try:
             with deadline(timeout):
@@ -144,23 +147,24 @@ class Policy:
         return results
 
     def eval_rule(self, path: str, *, input: Any = _ABSENT, strict_builtin_errors: bool = False,
-                  data: Any = _ABSENT, timeout: Optional[float] = None) -> Any:
+                  data: Any = _ABSENT, timeout: Optional[float] = None, max_steps: Optional[int] = None) -> Any:
         """The value of `path` (e.g. "data.pkg.rule"), or `regolite.UNDEFINED`.
 
         `data`, when given, is the base document for this evaluation only
         (in place of the data the policy was compiled with), e.g. an inventory.
-        `timeout` as for `query`.
+        `timeout` and `max_steps` as for `query`.
         """
-        ctx = self._context(input, strict_builtin_errors, None)
+        ctx = self._context(input, strict_builtin_errors, None, max_steps)
         if data is not _ABSENT:
             ctx.data = from_json(data)
         with deadline(timeout):
             return self._value_of(path, ctx)
 
-    def _eval_trusted(self, path: str, input: Any, data: Any) -> Any:
+    def _eval_trusted(self, path: str, input: Any, data: Any, budget: Optional[Budget] = None) -> Any:
         """`eval_rule` for callers whose input and data are already valid Rego
-        values (checked once by them, e.g. once per review): no conversion."""
-        return self._value_of(path, Context(input, data, False, None))
+        values (checked once by them, e.g. once per review): no conversion.
+        `budget` may be shared by several evaluations (a review's constraints)."""
+        return self._value_of(path, Context(input, data, False, None, budget))
 
     def _value_of(self, path: str, ctx: Context) -> Any:
         try:
@@ -192,12 +196,13 @@ class Policy:
             return values[0]
         return UNDEFINED
 
-    def _context(self, input: Any, strict: bool, print_to) -> Context:
+    def _context(self, input: Any, strict: bool, print_to, max_steps: Optional[int] = None) -> Context:
         # The caller's input is used as it is: never copied, converted or walked.
         # It must be JSON-shaped (dict, list, str, int, float, bool, None); other
         # Python types read as opaque scalars. `regolite.values.from_json` checks
         # and normalises data of other shapes (tuples, non-str keys) beforehand.
-        return Context(UNDEFINED if input is _ABSENT else input, self._data, strict, print_to)
+        budget = None if max_steps is None else Budget(max_steps)
+        return Context(UNDEFINED if input is _ABSENT else input, self._data, strict, print_to, budget)
 
     def _compiled_query(self, text: str) -> "_CompiledQuery":
         found = self._queries.get(text)

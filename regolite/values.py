@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Optional
 
 
 class _Sentinel:
@@ -388,7 +388,7 @@ def to_text(value: Any) -> str:
     raise TypeError(f"not a Rego value: {t.__name__}")
 
 
-def from_json(value: Any) -> Any:
+def from_json(value: Any, max_depth: Optional[int] = None) -> Any:
     """A valid Rego value from JSON-like Python data.
 
     Accepts dict, list, tuple, set, str, int, float, bool and None (and
@@ -396,13 +396,25 @@ def from_json(value: Any) -> Any:
     parts that need it are rebuilt: tuples become lists, Python sets become
     RegoSets, non-str dict keys are frozen, subclasses of builtin types
     become the plain type. Raises TypeError (unsupported type) or ValueError
-    (NaN or infinity), naming the path of the offending part.
+    (NaN or infinity; with `max_depth`, collections nested deeper than
+    that), naming the path of the offending part.
     """
     try:
-        return _from_json(value)
+        return _from_json(value, _NO_DEPTH_LIMIT if max_depth is None else max_depth)
     except _BadValue as bad:
         path = "$" + "".join(reversed(bad.path))
+        if len(path) > 100:
+            path = path[:100] + "..."
+        if bad.error_type is TooDeep:
+            raise TooDeep(f"nested more than {max_depth} levels deep at {path}") from None
         raise bad.error_type(f"{bad.reason} at {path}") from None
+
+
+class TooDeep(ValueError):
+    """from_json met collections nested deeper than its max_depth."""
+
+
+_NO_DEPTH_LIMIT = 1 << 30
 
 
 # --- helpers -----------------------------------------------------------------
@@ -444,7 +456,8 @@ class _BadValue(Exception):
         self.path: list[str] = []
 
 
-def _from_json(value: Any) -> Any:
+def _from_json(value: Any, depth: int) -> Any:
+    """`depth`: how many more levels of collections may nest here."""
     t = type(value)
     if t is str or t is int or t is bool or value is None:
         return value
@@ -452,14 +465,16 @@ def _from_json(value: Any) -> Any:
         if not math.isfinite(value):
             raise _BadValue(ValueError, f"{value!r} is not a valid Rego number")
         return value
+    if depth <= 0 and (t is list or t is tuple or t is dict or t is RegoSet or isinstance(value, (list, tuple, dict, set, frozenset))):
+        raise _BadValue(TooDeep, "")
     if t is list or t is tuple:
-        return _from_json_list(value)
+        return _from_json_list(value, depth - 1)
     if t is dict:
-        return _from_json_dict(value)
+        return _from_json_dict(value, depth - 1)
     if t is RegoSet:
         return value  # elements were checked by freeze() when added
     if isinstance(value, (set, frozenset)):
-        return RegoSet(_from_json_list(list(value)))
+        return RegoSet(_from_json_list(list(value), depth - 1))
     if isinstance(value, str):
         return str(value)
     if isinstance(value, bool):
@@ -467,19 +482,19 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return _from_json(float(value))
+        return _from_json(float(value), depth)
     if isinstance(value, (list, tuple)):
-        return _from_json_list(list(value))
+        return _from_json_list(list(value), depth - 1)
     if isinstance(value, dict):
-        return _from_json_dict(dict(value))
+        return _from_json_dict(dict(value), depth - 1)
     raise _BadValue(TypeError, f"unsupported type {t.__name__}")
 
 
-def _from_json_list(value: list | tuple) -> list:
+def _from_json_list(value: list | tuple, depth: int) -> list:
     out = None if type(value) is list else []
     for i, v in enumerate(value):
         try:
-            rv = _from_json(v)
+            rv = _from_json(v, depth)
         except _BadValue as bad:
             bad.path.append(f"[{i}]")
             raise
@@ -491,12 +506,12 @@ def _from_json_list(value: list | tuple) -> list:
     return value if out is None else out
 
 
-def _from_json_dict(value: dict) -> dict:
+def _from_json_dict(value: dict, depth: int) -> dict:
     pairs = None
     for i, (k, v) in enumerate(value.items()):
         try:
             rk = k if type(k) is str else _from_json_key(k)
-            rv = _from_json(v)
+            rv = _from_json(v, depth)
         except _BadValue as bad:
             bad.path.append(_path_segment(k))
             raise
@@ -513,7 +528,7 @@ def _from_json_key(key: Any) -> Any:
         return key  # already a frozen key
     if key is _TRUE or key is _FALSE:
         return key
-    return freeze(_from_json(key))
+    return freeze(_from_json(key, _NO_DEPTH_LIMIT))
 
 
 def _path_segment(key: Any) -> str:

@@ -20,6 +20,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("-f", "--format", choices=("json", "pretty", "raw", "bindings"), default="json")
     p.add_argument("--v0-compatible", action="store_true", help="parse policies with Rego v0 syntax")
     p.add_argument("--strict-builtin-errors", action="store_true", help="builtin errors stop evaluation")
+    p.add_argument("--max-steps", type=int, default=None, metavar="N",
+                   help="stop with eval_step_limit_error after N loop iterations (default: no limit)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="stop with eval_cancel_error after SECONDS (default: no limit)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--fail", action="store_true", help="exit 1 when the result is undefined")
     group.add_argument("--fail-defined", action="store_true", help="exit 1 when the result is defined")
@@ -35,7 +39,8 @@ def run(args) -> int:
         return 1
     version = "v0" if args.v0_compatible else "v1"
     policy = compile_policy(loaded.modules, data=loaded.data, rego_version=version)
-    kwargs = {"strict_builtin_errors": args.strict_builtin_errors}
+    kwargs = {"strict_builtin_errors": args.strict_builtin_errors, "max_steps": args.max_steps,
+              "timeout": args.timeout}
     if input_value is not _NO_INPUT:
         kwargs["input"] = input_value
     results = policy.query(args.query, **kwargs)

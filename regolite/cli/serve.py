@@ -15,10 +15,12 @@ import sys
 
 from regolite.cache import default_cache
 from regolite.gatekeeper.engine import WEBHOOK
+from regolite.limits import MAX_DEPTH
 
 DEFAULT_PORT = 8443
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_REQUEST_BYTES = 3 * 1024 * 1024
+DEFAULT_MAX_STEPS = 10_000_000  # loop iterations per review: far beyond any library template's need
 SWITCH_INTERVAL = 0.001  # seconds; CPython's default is 0.005
 
 
@@ -45,6 +47,12 @@ def add_parser(subparsers) -> None:
                         "timeoutSeconds)")
     p.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                    help=f"larger request bodies get HTTP 413 (default {DEFAULT_MAX_REQUEST_BYTES})")
+    p.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help=f"loop iterations one review may take, over all its constraints (default {DEFAULT_MAX_STEPS}); "
+                        "a review that needs more is answered as an error")
+    p.add_argument("--max-depth", type=int, default=MAX_DEPTH, metavar="N",
+                   help=f"review documents nested more than N levels deep are answered as an error "
+                        f"(default and most {MAX_DEPTH})")
     p.set_defaults(run=run, fail_open=False)
 
 
@@ -74,13 +82,14 @@ def run(args) -> int:
         print(f"error: loading policies from {args.policies}: {error}", file=sys.stderr)
         return 1
     settings = ServerSettings(timeout=args.timeout, max_request_bytes=args.max_request_bytes,
-                              fail_open=args.fail_open)
+                              fail_open=args.fail_open, max_steps=args.max_steps, max_depth=args.max_depth)
     app = WebhookApp(store, settings)
     if args.watch:
         store.watch(1.0)
     tls = not args.insecure_http
     log.event("starting", host=args.host, port=args.port, tls=tls, fail_open=args.fail_open, watch=args.watch,
-              timeout_s=args.timeout, max_request_bytes=args.max_request_bytes, pid=os.getpid())
+              timeout_s=args.timeout, max_request_bytes=args.max_request_bytes, max_steps=args.max_steps,
+              max_depth=args.max_depth, pid=os.getpid())
     config = uvicorn.Config(
         app, host=args.host, port=args.port, lifespan="on", access_log=False, server_header=False,
         log_config=uvicorn_log_config("info"), proxy_headers=False, timeout_keep_alive=30,
@@ -115,6 +124,10 @@ def _check_args(args) -> str:
         return "--timeout must be more than 0 and at most 30 seconds"
     if args.max_request_bytes < 1024:
         return "--max-request-bytes must be at least 1024"
+    if args.max_steps < 1:
+        return "--max-steps must be at least 1"
+    if not 8 <= args.max_depth <= MAX_DEPTH:
+        return f"--max-depth must be between 8 and {MAX_DEPTH} (deeper nesting is more than reviews can walk safely)"
     if not 0 <= args.port <= 65535:
         return f"--port {args.port}: not a port number"
     return ""

@@ -201,12 +201,12 @@ class BodyEmitter:
         coll = self.value(coll_term)
         if len(targets) == 1:
             x = self.w.name("t")
-            self.w.line(f"for {x} in values({coll}):")
+            self.w.line(f"for {x} in values({coll}, c):")
             self.w.indent()
             self.unify_value(targets[0], x)
         else:
             k, v = self.w.name("t"), self.w.name("t")
-            self.w.line(f"for {k}, {v} in items({coll}):")
+            self.w.line(f"for {k}, {v} in items({coll}, c):")
             self.w.indent()
             self.w.line(f"if type({k}) is not str and type({k}) is not int: {k} = thaw_key({k})")
             self.unify_value(targets[0], k)
@@ -229,7 +229,7 @@ class BodyEmitter:
         self.w.outdent()
         kk = self.w.name("t")
         self.fail(f"not is_collection({domain})")
-        self.w.line(f"if not all({fn}(thaw_key({kk}), {v}) for {kk}, {v} in items({domain})):")
+        self.w.line(f"if not all({fn}(thaw_key({kk}), {v}) for {kk}, {v} in items({domain}, c)):")
         self.w.indent()
         self.w.line("continue")
         self.w.outdent()
@@ -464,11 +464,11 @@ class BodyEmitter:
             self.fail(f"{tmp} is U")
             return tmp
         if isinstance(op, Var) and op.is_wildcard:
-            self.w.line(f"for {tmp} in values({current}):")
+            self.w.line(f"for {tmp} in values({current}, c):")
             self.w.indent()
             return tmp
         key = self.w.name("k")
-        self.w.line(f"for {key}, {tmp} in items({current}):")
+        self.w.line(f"for {key}, {tmp} in items({current}, c):")
         self.w.indent()
         self.w.line(f"if type({key}) is not str and type({key}) is not int: {key} = thaw_key({key})")
         self.unify_value(op, key)

@@ -27,6 +27,7 @@ import yaml
 
 from regolite.ast import Location
 from regolite.errors import RegoError
+from regolite.limits import too_deep, too_large
 
 DOCUMENT_ERROR = "document_error"
 
@@ -96,7 +97,11 @@ def read_document_file(path: Union[str, Path], *, yaml_version: str = "1.2") -> 
     """Like `read_documents`, keeping where each object came from."""
     source = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            problem = too_large(os.fstat(f.fileno()).st_size)
+            if problem:
+                raise DocumentError(f"file too large: {problem}", source=source)
+            data = f.read()
     except OSError as e:
         raise DocumentError(f"cannot read file: {e.strerror or e}", source=source) from None
     return parse_documents(data, source=source, yaml_version=yaml_version)
@@ -117,6 +122,9 @@ def parse_documents(text: Union[str, bytes], *, source: str = "<input>",
         raw = list(yaml_documents(text, source, yaml_version))
     out: list[Document] = []
     for index, line, value in raw:
+        problem = too_deep(value)
+        if problem:
+            raise DocumentError(f"the document is {problem}", source=source, index=index, line=line)
         out.extend(flatten_documents(value, source, index, line))
     return out
 

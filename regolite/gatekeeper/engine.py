@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from regolite.errors import RegoError, RegoEvalError
+from regolite.errors import EVAL_STEP_LIMIT_ERROR, RegoError, RegoEvalError
 from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
 from regolite.gatekeeper.documents import Document, files_under, read_document_file
 from regolite.gatekeeper.inventory import Inventory
@@ -24,7 +24,9 @@ from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
 from regolite.runtime.deadline import deadline
-from regolite.values import UNDEFINED, from_json
+from regolite.runtime.ops import Budget
+from regolite.limits import MAX_DEPTH
+from regolite.values import UNDEFINED, TooDeep, from_json
 
 TARGET = "admission.k8s.gatekeeper.sh"
 WEBHOOK = "validation.gatekeeper.sh"
@@ -165,20 +167,28 @@ class Gatekeeper:
     # --- reviewing ------------------------------------------------------------------
 
     def review(self, item: dict, *, namespace_object: Optional[dict] = None,
-               timeout: Optional[float] = None) -> ReviewResult:
+               timeout: Optional[float] = None, max_steps: Optional[int] = None,
+               max_depth: Optional[int] = MAX_DEPTH) -> ReviewResult:
         """Review a Kubernetes object, an AdmissionRequest or an AdmissionReview.
 
         Raises ReviewError for what Gatekeeper reports as a review error
-        (malformed request, DELETE without oldObject, non-string `msg`), and
-        RegoEvalError(eval_cancel_error) when the review runs past `timeout` seconds.
+        (malformed request, DELETE without oldObject, non-string `msg`) and
+        for a review document nested more than `max_depth` levels deep;
+        RegoEvalError(eval_cancel_error) when the review runs past `timeout`
+        seconds, and RegoEvalError(eval_step_limit_error) when its constraints
+        together iterate more than `max_steps` times (see `Policy.query`).
         """
+        budget = None if max_steps is None else Budget(max_steps)
         with deadline(timeout):
-            return self._review(item, namespace_object)
+            return self._review(item, namespace_object, budget, max_depth)
 
-    def _review(self, item: dict, namespace_object: Optional[dict]) -> ReviewResult:
+    def _review(self, item: dict, namespace_object: Optional[dict], budget: Optional[Budget] = None,
+                max_depth: Optional[int] = MAX_DEPTH) -> ReviewResult:
         review = self._review_document(item, namespace_object)
         try:
-            from_json(review)  # checked once here, so each constraint's evaluation need not
+            from_json(review, max_depth)  # checked once here, so each constraint's evaluation need not
+        except TooDeep as e:
+            raise ReviewError(f"the review document is {e}") from None
         except (TypeError, ValueError) as e:
             raise ReviewError(f"the object under review is not JSON data: {e}") from None
         except RecursionError:
@@ -203,7 +213,7 @@ class Gatekeeper:
                                       None, has_metadata=False))
                 continue
             try:
-                results.extend(self._evaluate(constraint, review, data, scoped))
+                results.extend(self._evaluate(constraint, review, data, scoped, budget))
             except ReviewError as e:
                 problems.append(f"{constraint.kind}/{constraint.name} ({constraint.source}): {e.message}")
         results.sort(key=lambda r: (r.enforcement_action, r.msg.encode("utf-8", "surrogatepass")))
@@ -231,15 +241,19 @@ class Gatekeeper:
                     seen[id(c)] = c
         return sorted(seen.values(), key=lambda c: (c.kind, c.name))
 
-    def _evaluate(self, constraint: Constraint, review: dict, data: dict, scoped: list) -> list:
+    def _evaluate(self, constraint: Constraint, review: dict, data: dict, scoped: list,
+                  budget: Optional[Budget] = None) -> list:
         template = constraint.template
         action = constraint.enforcement_action
         try:
             if template is None:
                 raise ReviewError(f"no template for constraint kind {constraint.kind}")
             policy = template.policy()
-            value = policy._eval_trusted(template.violation_rule, make_input(review, constraint.parameters), data)
+            value = policy._eval_trusted(template.violation_rule, make_input(review, constraint.parameters), data,
+                                         budget)
         except RegoEvalError as e:
+            if e.code == EVAL_STEP_LIMIT_ERROR:
+                raise  # the budget is the whole review's: it fails as a missed deadline does
             # §6.2: an evaluation error is one result per constraint, message = the error.
             return [Result(str(e), constraint, action, scoped, None)]
         except TemplateError as e:
@@ -262,10 +276,13 @@ class Gatekeeper:
 
     # --- admission -------------------------------------------------------------------
 
-    def admit(self, admission_review: dict, *, timeout: Optional[float] = None) -> dict:
+    def admit(self, admission_review: dict, *, timeout: Optional[float] = None,
+              max_steps: Optional[int] = None, max_depth: Optional[int] = MAX_DEPTH) -> dict:
         """An AdmissionReview (admission.k8s.io/v1) answered as Gatekeeper answers it (§6.6).
 
-        A review past `timeout` seconds is stopped and answered as an error (500, fail closed).
+        A review past `timeout` seconds or `max_steps` loop iterations, or of
+        a document nested more than `max_depth` levels, is answered as an
+        error (500, fail closed).
         """
         request = admission_review.get("request") if isinstance(admission_review, dict) else None
         uid = request.get("uid", "") if isinstance(request, dict) else ""
@@ -273,7 +290,7 @@ class Gatekeeper:
         try:
             if not isinstance(request, dict):
                 raise ReviewError("AdmissionReview has no request")
-            result = self.review(request, timeout=timeout)
+            result = self.review(request, timeout=timeout, max_steps=max_steps, max_depth=max_depth)
             response = admission_response(result)
         except RegoError as e:
             name = (request or {}).get("name", "") if isinstance(request, dict) else ""

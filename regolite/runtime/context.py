@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional
 
-from regolite.runtime.ops import MISSING, U
+from regolite.runtime.ops import MISSING, NO_LIMIT, U, Budget
 from regolite.values import to_text
 
 
 class Context:
-    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache", "shared")
+    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache", "shared", "budget")
 
-    def __init__(self, input: Any, data: Any, strict: bool = False, out=None) -> None:
+    def __init__(self, input: Any, data: Any, strict: bool = False, out=None, budget: Optional[Budget] = None) -> None:
         self.input = input
         self.data = data
         self.memo: dict = {}
@@ -27,6 +27,7 @@ class Context:
         self.out = out
         self.cache: dict = {}  # per-query results of nondeterministic builtins
         self.shared = not strict  # may pure functions' results be kept across queries?
+        self.budget = NO_LIMIT if budget is None else budget  # loop iterations left (see ops.values)
 
     def builtin_error(self, error, name: str, loc: Any) -> Any:
         """A builtin failed: an error in strict mode, else the call is undefined."""
@@ -59,6 +60,7 @@ class Context:
         except BuiltinError as e:
             self.builtin_error(e, name, loc)
             return ()
+        self.budget.charge(len(results))
         return results
 
     def mocked(self, name: str, fn, is_function: bool, args: tuple, loc: Any) -> Any:
@@ -77,7 +79,7 @@ class Context:
         kind, target, target_name = replacement
         if kind == "value":
             return target
-        inner = Context(self.input, self.data, self.strict, self.out)
+        inner = Context(self.input, self.data, self.strict, self.out, self.budget)
         inner.data_with = self.data_with
         inner.cache = self.cache
         return self._call(target, kind == "function", target_name or name, args, loc, inner)
@@ -113,7 +115,7 @@ class Context:
         return MISSING
 
     def with_(self, *replacements) -> "Context":
-        c = Context(self.input, self.data, self.strict, self.out)
+        c = Context(self.input, self.data, self.strict, self.out, self.budget)
         c.data_with = self.data_with
         c.mocks = self.mocks
         c.shared = self.shared

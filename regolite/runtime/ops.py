@@ -7,9 +7,9 @@ False (for comparisons) as Rego does.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
-from regolite.errors import EVAL_CONFLICT_ERROR, RegoEvalError
+from regolite.errors import EVAL_CONFLICT_ERROR, EVAL_STEP_LIMIT_ERROR, RegoEvalError
 from regolite.values import UNDEFINED, RegoSet, compare, equal, freeze, thaw
 
 U = UNDEFINED
@@ -54,16 +54,28 @@ def index_base(x: Any, key: Any) -> Any:
     return index(x, key)
 
 
-def items(x: Any) -> Iterable:
-    """(key, value) pairs of a collection; object keys may be frozen (see thaw_key)."""
+def items(x: Any, c: Any) -> Iterable:
+    """(key, value) pairs of a collection; object keys may be frozen (see thaw_key).
+
+    Every loop of generated code starts here or in `values`, which charge the
+    query's step budget for the whole collection up front: one check per loop,
+    none per iteration.
+    """
     t = type(x)
     if t is dict:
-        return x.items()
-    if t is list:
-        return enumerate(x)
-    if t is RegoSet:
-        return set_pairs(x)
-    return ()
+        pairs = x.items()
+    elif t is list:
+        pairs = enumerate(x)
+    elif t is RegoSet:
+        pairs = set_pairs(x)
+    else:
+        return ()
+    budget = c.budget
+    left = budget.left - len(x)
+    budget.left = left
+    if left < 0:
+        budget.exhausted()
+    return pairs
 
 
 def set_pairs(s: RegoSet):
@@ -71,14 +83,48 @@ def set_pairs(s: RegoSet):
         yield v, v
 
 
-def values(x: Any) -> Iterable:
-    """The values (elements) of a collection."""
+def values(x: Any, c: Any) -> Iterable:
+    """The values (elements) of a collection (charged as in `items`)."""
     t = type(x)
     if t is dict:
-        return x.values()
-    if t is list or t is RegoSet:
-        return x
-    return ()
+        elements = x.values()
+    elif t is list or t is RegoSet:
+        elements = x
+    else:
+        return ()
+    budget = c.budget
+    left = budget.left - len(x)
+    budget.left = left
+    if left < 0:
+        budget.exhausted()
+    return elements
+
+
+class Budget:
+    """The steps (loop iterations) a query may still take; shared by every
+    context of one evaluation (`with` blocks, each constraint of a review)."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: Optional[int]) -> None:
+        self.limit = limit
+        self.left = UNLIMITED if limit is None else limit
+
+    def charge(self, steps: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            self.exhausted()
+
+    def exhausted(self) -> None:
+        raise RegoEvalError(EVAL_STEP_LIMIT_ERROR, f"evaluation exceeded its budget of {self.limit} steps")
+
+
+# Never reached: a query would need this many iterations first.
+UNLIMITED = 1 << 62
+
+# The budget of queries without a limit: shared, so it costs no allocation;
+# its count is never read (and may lose updates under threads: harmless).
+NO_LIMIT = Budget(None)
 
 
 def thaw_key(k: Any) -> Any:

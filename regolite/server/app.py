@@ -35,6 +35,7 @@ from typing import Any, Optional
 
 import orjson
 
+from regolite.limits import MAX_DEPTH
 from regolite.server.metrics import CONTENT_TYPE, JsonLog, ServerMetrics
 from regolite.server.policies import PolicyStore
 
@@ -50,6 +51,8 @@ class ServerSettings:
     timeout: float = 2.0  # seconds for one review; below the webhook's timeoutSeconds
     max_request_bytes: int = 3 * 1024 * 1024
     fail_open: bool = False
+    max_steps: Optional[int] = 10_000_000  # loop iterations for one review (all its constraints)
+    max_depth: Optional[int] = MAX_DEPTH  # nesting of the review document
     eval_threads: int = 2  # reviews running at once; they are CPU-bound under one GIL, so few suffice
 
 
@@ -135,7 +138,9 @@ class WebhookApp:
             return self._fail(review, message), message
         loop = asyncio.get_running_loop()
         # the review stops itself at the deadline (regolite.runtime.deadline), freeing its thread
-        future = loop.run_in_executor(self._pool, functools.partial(policies.gate.admit, review, timeout=self.settings.timeout))
+        future = loop.run_in_executor(self._pool, functools.partial(
+            policies.gate.admit, review, timeout=self.settings.timeout, max_steps=self.settings.max_steps,
+            max_depth=self.settings.max_depth))
         try:
             answer = await asyncio.wait_for(asyncio.shield(future), self.settings.timeout)
         except asyncio.TimeoutError:

@@ -51,3 +51,18 @@ def test_errors_are_one_line_not_tracebacks(tmp_path, capsys):
     assert main(["eval", "-d", str(tmp_path / "missing"), "1"]) == 1
     assert main(["eval", "--strict-builtin-errors", 'to_number("x")']) == 1
     assert "eval_builtin_error" in capsys.readouterr().err
+
+
+def test_eval_step_budget_and_timeout(tmp_path, capsys):
+    from regolite.cli import main
+
+    (tmp_path / "loop.rego").write_text(
+        "package x\nn := count([1 | some i in numbers.range(1, 2000); some j in numbers.range(1, 2000)])\n"
+        "m := count([1 | some i in numbers.range(1, 10)])\n")
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.n", "--max-steps", "10000"]) == 1
+    assert "eval_step_limit_error: evaluation exceeded its budget of 10000 steps" in capsys.readouterr().err
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.n", "--timeout", "0.05"]) == 1
+    assert "eval_cancel_error: evaluation exceeded its deadline of 0.05s" in capsys.readouterr().err
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "10"]) == 0
+    assert '"value": 10' in capsys.readouterr().out
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "9"]) == 1

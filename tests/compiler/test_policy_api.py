@@ -204,8 +204,13 @@ def test_gatekeeper_reviews_of_deep_objects_fail_cleanly():
     from regolite.gatekeeper.engine import Gatekeeper
     from regolite.gatekeeper.review import ReviewError
 
-    with pytest.raises(ReviewError, match="nested too deeply"):
-        Gatekeeper().review({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": _nested(20000)})
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": _nested(20000)}
+    with pytest.raises(ReviewError, match=r"nested more than 256 levels deep at \$\.object\.spec"):
+        Gatekeeper().review(pod)
+    with pytest.raises(ReviewError, match="nested more than 40 levels deep"):
+        Gatekeeper().review(pod, max_depth=40)
+    with pytest.raises(ReviewError, match="nested too deeply"):  # no limit: Python's recursion stops it
+        Gatekeeper().review(pod, max_depth=None)
 
 
 def test_timeout_stops_a_runaway_evaluation():

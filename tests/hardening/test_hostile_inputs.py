@@ -269,8 +269,29 @@ def assert_eval_still_works(capsys, eval_dir):
 def test_eval_deep_input_file(capsys, eval_dir, text):
     (eval_dir / "in.json").write_text(text)
     code, err = eval_value(capsys, eval_dir, eval_dir / "in.json")
-    assert code == 1 and "nested too deeply" in err
+    assert code == 1 and f"{eval_dir / 'in.json'}: the document is nested more than 256 levels deep" in err
     assert_eval_still_works(capsys, eval_dir)
+
+
+@pytest.mark.parametrize("depth, ok", [(256, True), (257, False)])
+def test_eval_input_depth_limit(capsys, eval_dir, depth, ok):
+    (eval_dir / "in.json").write_text('{"a":' * (depth - 1) + "[]" + "}" * (depth - 1))
+    code, out = eval_value(capsys, eval_dir, eval_dir / "in.json", "data.p.cnt")
+    assert (code == 0) is ok
+    if not ok:
+        assert "nested more than 256 levels deep at $.a.a" in out
+
+
+def test_files_over_the_size_limit_are_refused(capsys, eval_dir, monkeypatch):
+    from regolite import limits
+
+    monkeypatch.setattr(limits, "MAX_DOCUMENT_BYTES", 700)  # the policy file is smaller
+    (eval_dir / "in.json").write_text("[" + "1," * 400 + "1]")
+    code, err = eval_value(capsys, eval_dir, eval_dir / "in.json")
+    assert code == 1 and "in.json: file too large: 803 bytes is more than the limit of 700" in err
+    (eval_dir / "pod.yaml").write_text("---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n" * 10)
+    code, out, err = run_cli(capsys, ["review", "-f", str(eval_dir / "pod.yaml")])
+    assert code != 0 and "pod.yaml" in err and "file too large" in err
 
 
 def test_eval_huge_array_file(capsys, eval_dir):

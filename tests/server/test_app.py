@@ -143,7 +143,7 @@ def test_not_ready_before_policies_load(tmp_path, log_stream):
 
 
 def _slow_admit(seconds: float):
-    def admit(review, timeout=None):  # a stand-in that ignores its deadline: the server must not wait for it
+    def admit(review, **limits):  # a stand-in that ignores its deadline: the server must not wait for it
         time.sleep(seconds)
         return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
                 "response": {"uid": review["request"]["uid"], "allowed": True, "status": {"code": 200}}}
@@ -194,6 +194,27 @@ def test_review_error_follows_fail_policy(tmp_path, log_stream):
     finally:
         closed.close()
         opened.close()
+
+
+def test_step_budget_and_depth_limit_fail_closed(tmp_path, log_stream):
+    app = make_app(tmp_path, log_stream, max_steps=1)
+    deep = make_app(tmp_path / "deep", log_stream, max_depth=10)
+    try:
+        review = pod_review("openpolicyagent/opa", uid="steps")
+        containers = review["request"]["object"]["spec"]["containers"]
+        containers.append(dict(containers[0], name="second"))  # two loop iterations: over the budget of 1
+        response = admit(app, review)["response"]
+        assert response["uid"] == "steps" and response["allowed"] is False
+        assert response["status"]["code"] == 500
+        assert "eval_step_limit_error: evaluation exceeded its budget of 1 steps" in response["status"]["message"]
+        review = pod_review("openpolicyagent/opa", uid="deep")
+        review["request"]["object"]["metadata"]["annotations"] = {"a": [[[[[[[[[[1]]]]]]]]]]}
+        response = admit(deep, review)["response"]
+        assert response["allowed"] is False and "nested more than 10 levels deep" in response["status"]["message"]
+        assert admit(deep, pod_review("openpolicyagent/opa"))["response"]["allowed"] is True
+    finally:
+        app.close()
+        deep.close()
 
 
 def test_metrics_text(app):

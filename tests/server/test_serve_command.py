@@ -34,6 +34,8 @@ def policies(tmp_path):
     (["--insecure-http", "--tls-key", "k"], "cannot be combined"),
     (["--insecure-http", "--timeout", "0"], "--timeout"),
     (["--insecure-http", "--max-request-bytes", "10"], "--max-request-bytes"),
+    (["--insecure-http", "--max-steps", "0"], "--max-steps"),
+    (["--insecure-http", "--max-depth", "1000"], "--max-depth must be between 8 and 256"),
 ])
 def test_refusals(policies, capsys, extra, needle):
     assert run_serve(["--policies", policies, *extra]) == 1

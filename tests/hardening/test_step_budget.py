@@ -1,0 +1,134 @@
+"""The step budget: loop iterations (loops, comprehensions, `every`, `walk`)
+a query or a review may take, charged per collection when a loop starts."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import regolite
+from regolite import RegoEvalError
+from regolite.gatekeeper.engine import Gatekeeper
+
+POLICY = """
+package x
+
+import rego.v1
+
+pairs := count([1 | some i in numbers.range(1, 100); some j in numbers.range(1, 100)])
+walked := count([p | walk(input, [p, _])])
+all_small if every v in input.xs { v < 10 }
+nested := y if { y := pairs with input as {} }
+"""
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return regolite.compile({"x.rego": POLICY})
+
+
+def _steps_needed(policy, rule, **kwargs) -> int:
+    """The smallest budget the evaluation fits in (found by bisection)."""
+    low, high = 0, 1_000_000
+    while low < high:
+        mid = (low + high) // 2
+        try:
+            policy.eval_rule(rule, max_steps=mid, **kwargs)
+            high = mid
+        except RegoEvalError:
+            low = mid + 1
+    return low
+
+
+def test_loops_are_charged_per_iteration(policy):
+    assert policy.eval_rule("data.x.pairs") == 10_000
+    assert _steps_needed(policy, "data.x.pairs") == 100 + 100 * 100
+    with pytest.raises(RegoEvalError) as info:
+        policy.eval_rule("data.x.pairs", max_steps=10_099)
+    assert info.value.code == "eval_step_limit_error"
+    assert str(info.value) == "eval_step_limit_error: evaluation exceeded its budget of 10099 steps"
+
+
+def test_walk_and_every_are_charged(policy):
+    doc = {"a": [1, 2, {"b": 3}]}
+    assert policy.eval_rule("data.x.walked", input=doc) == 6
+    assert _steps_needed(policy, "data.x.walked", input=doc) == 6
+    xs = {"xs": list(range(5))}
+    assert policy.eval_rule("data.x.all_small", input=xs) is True
+    assert _steps_needed(policy, "data.x.all_small", input=xs) == 5
+
+
+def test_with_blocks_share_the_query_budget(policy):
+    assert _steps_needed(policy, "data.x.nested") == 10_100
+
+
+def test_queries_take_the_budget_too(policy):
+    with pytest.raises(RegoEvalError):
+        policy.query("x := data.x.pairs", max_steps=50)
+    assert policy.query("x := data.x.pairs", max_steps=20_000)[0]["bindings"] == {"x": 10_000}
+
+
+def test_budgets_of_concurrent_queries_are_separate(policy):
+    outcomes: list = []
+
+    def work(budget):
+        try:
+            outcomes.append((budget, policy.eval_rule("data.x.pairs", max_steps=budget)))
+        except RegoEvalError as e:
+            outcomes.append((budget, e.code))
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in [10_100, 50] * 8]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=repr) == sorted([(10_100, 10_000), (50, "eval_step_limit_error")] * 8, key=repr)
+
+
+def test_no_budget_means_no_limit(policy):
+    assert policy.eval_rule("data.x.pairs") == 10_000
+    assert policy.eval_rule("data.x.pairs", max_steps=None) == 10_000
+
+
+TEMPLATE = {
+    "apiVersion": "templates.gatekeeper.sh/v1",
+    "kind": "ConstraintTemplate",
+    "metadata": {"name": "k8sloops"},
+    "spec": {
+        "crd": {"spec": {"names": {"kind": "K8sLoops"}, "validation": {"openAPIV3Schema": {
+            "type": "object", "properties": {"max": {"type": "integer"}}}}}},
+        "targets": [{
+            "target": "admission.k8s.gatekeeper.sh",
+            "rego": """package k8sloops
+violation[{"msg": msg}] {
+  n := count([1 | input.review.object.spec.items[_]; input.review.object.spec.items[_]])
+  n > input.parameters.max
+  msg := sprintf("%v pairs", [n])
+}""",
+        }],
+    },
+}
+
+
+def _constraint(name):
+    return {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sLoops", "metadata": {"name": name},
+            "spec": {"parameters": {"max": 0}}}
+
+
+def test_a_review_shares_one_budget_across_its_constraints():
+    gate = Gatekeeper()
+    gate.add_template(TEMPLATE)
+    gate.add_constraint(_constraint("a"))
+    gate.add_constraint(_constraint("b"))
+    obj = {"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"items": list(range(10))}}
+    assert gate.review(obj).messages == ["100 pairs", "100 pairs"]
+    assert len(gate.review(obj, max_steps=2 * 110).results) == 2  # 10 + 10 * 10 steps per constraint
+    with pytest.raises(RegoEvalError) as info:
+        gate.review(obj, max_steps=2 * 110 - 1)  # the second constraint runs out: the whole review fails
+    assert info.value.code == "eval_step_limit_error"
+    answer = gate.admit({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Thing"}, "operation": "CREATE",
+        "name": "t", "object": obj}}, max_steps=100)
+    assert answer["response"]["allowed"] is False and answer["response"]["status"]["code"] == 500
+    assert "exceeded its budget of 100 steps" in answer["response"]["status"]["message"]
