@@ -431,7 +431,12 @@ def _yaml_node(x: Any) -> Any:
         return yaml.ScalarNode(_BOOL_TAG, "true" if x else "false")
     if t is int or t is float:
         tag, value = _go_resolve_plain(str(x) if t is int else go_json_float(x))
-        text = str(value) if tag == _INT_TAG else go_format_g(value)
+        if tag == _INT_TAG:
+            text = str(value)
+        elif tag == _FLOAT_TAG:
+            text = go_format_g(value)
+        else:  # beyond int64 and float64: go-yaml reads the JSON number back as a string
+            text = value
         return yaml.ScalarNode(tag, text)
     if t is list or t is RegoSet:
         items = x if t is list else x.sorted()
