@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Pattern, Sequence, Union
 
 from regolite import ast
+from regolite.builtins.regex import go_search
 from regolite.errors import EVAL_CANCEL_ERROR, EVAL_INTERNAL_ERROR, RegoError, RegoParseError
 from regolite.loader import load_paths
 from regolite.parser import parse_module
@@ -134,8 +135,8 @@ def run_modules(
 ) -> list[TestResult]:
     """`run_tests` on modules given as {file name: source}."""
     prepared = prepare(sources, rego_version=rego_version)
-    pattern = re.compile(run) if isinstance(run, str) else run
-    cases = [c for c in prepared.cases if pattern is None or pattern.search(c.full_name)]
+    selected = go_search(run) if isinstance(run, str) else run.search if run is not None else None
+    cases = [c for c in prepared.cases if selected is None or selected(c.full_name)]
     policy = compile_policy({m.package.loc.file or str(i): m for i, m in enumerate(prepared.modules)},
                             data=data, rego_version=rego_version)
     return [run_case(policy, case, timeout=timeout) for case in cases]

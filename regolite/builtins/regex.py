@@ -19,6 +19,7 @@ the template delimiters for kind "template"): `_compile`.
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import re2
 
@@ -187,6 +188,15 @@ def regex_globs_match(glob1, glob2):
 
 
 # --- compiling ---------------------------------------------------------------------
+
+
+def go_search(pattern: str) -> Callable[[str], bool]:
+    """A Go regexp as a predicate: does it match somewhere in the text?
+
+    Raises RegexSyntaxError, worded as Go words it, for an invalid pattern.
+    """
+    program = _compile("regex", pattern)
+    return lambda text: program.search(_encode(text)) is not None
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

@@ -28,6 +28,7 @@ import re
 import sys
 from typing import Optional, TextIO
 
+from regolite.builtins.regex import RegexSyntaxError, go_search
 from regolite.loader import LoadError
 from regolite.testing import DEFAULT_TIMEOUT, TestResult, run_tests
 
@@ -54,9 +55,10 @@ def run(args) -> int:
     pattern = None
     if args.run_regex is not None:
         try:
-            pattern = re.compile(args.run_regex)
-        except re.error as e:
-            return _usage(f"--run: invalid regular expression: {e}")
+            go_search(args.run_regex)  # opa test -r takes a Go regexp
+            pattern = args.run_regex
+        except RegexSyntaxError as e:
+            return _usage(f"--run: invalid regular expression: {e.message}")
     timeout: Optional[float] = DEFAULT_TIMEOUT
     if args.timeout is not None:
         timeout = parse_duration(args.timeout)

@@ -213,6 +213,16 @@ def test_exit_codes(tmp_path, capsys):
     assert "no such file or directory" in capsys.readouterr().err
 
 
+def test_run_filter_is_a_go_regexp(tmp_path, capsys):
+    # opa test -r compiles the filter with Go's regexp: \pL is a letter class (Python's re
+    # has none), lookarounds are refused
+    write(tmp_path, "app_test.rego", MIXED)
+    results = run_tests([str(tmp_path)], run="\\.\\pL+_allowed$")
+    assert [r.case.name for r in results] == ["test_allowed"]
+    assert cli.main(["test", "--run", "test_(?=allowed)", str(tmp_path)]) == 2
+    assert "invalid or unsupported Perl syntax: `(?=`" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [
     ["test"],
     ["test", "--format", "yaml", "."],
