@@ -195,13 +195,15 @@ def urlquery_decode_object(x: str) -> dict:
     return out
 
 
-_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 def _query_unescape(s: str) -> str:
-    bad = _PERCENT.search(s)
-    if bad:
-        raise BuiltinError(f"invalid URL escape {go_quote(s[bad.start() : bad.start() + 3])}")
+    raw = s.encode("utf-8", "surrogateescape")
+    bad = _PERCENT.search(raw)
+    if bad:  # Go quotes the 3 bytes from the '%' on, which may cut a character
+        escape = raw[bad.start() : bad.start() + 3].decode("utf-8", "surrogateescape")
+        raise BuiltinError(f"invalid URL escape {go_quote(escape)}")
     return urllib.parse.unquote_plus(s, errors="surrogateescape")
 
 

@@ -160,6 +160,9 @@ def test_urlquery_decode():
     assert error_of("urlquery.decode", "%zz").message == 'invalid URL escape "%zz"'
     assert error_of("urlquery.decode", "a%2").message == 'invalid URL escape "%2"'
     assert error_of("urlquery.decode", "%").message == 'invalid URL escape "%"'
+    # Go quotes 3 bytes, not 3 characters: a multi-byte character may be cut
+    assert error_of("urlquery.decode", "%éa").message == 'invalid URL escape "%é"'
+    assert error_of("urlquery.decode", "%aé").message == 'invalid URL escape "%a\\xc3"'
 
 
 def test_urlquery_encode_object():
