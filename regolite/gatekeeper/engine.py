@@ -20,7 +20,7 @@ from regolite.errors import EVAL_STEP_LIMIT_ERROR, RegoError, RegoEvalError
 from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
 from regolite.gatekeeper.documents import Document, files_under, read_document_file
 from regolite.gatekeeper.inventory import Inventory
-from regolite.gatekeeper.match import MatchError, Target, kind_keys, lookup_keys, matches
+from regolite.gatekeeper.match import MatchError, Target, compile_match, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
 from regolite.runtime.deadline import deadline
@@ -105,6 +105,7 @@ class Gatekeeper:
         self.inventory = Inventory()
         self._by_kind: dict[tuple, list] = {}
         self._any_kind: list = []
+        self._matchers: dict[tuple, Any] = {}  # constraint key -> compile_match(constraint.match)
 
     # --- loading -------------------------------------------------------------------
 
@@ -144,6 +145,7 @@ class Gatekeeper:
             constraint.template = self.templates.get(constraint.kind.lower())
         self.remove_constraint(constraint.kind, constraint.name)
         self.constraints[constraint.key] = constraint
+        self._matchers[constraint.key] = compile_match(constraint.match)
         keys = kind_keys(constraint.match)
         if keys is None:
             self._any_kind.append(constraint)
@@ -154,6 +156,7 @@ class Gatekeeper:
 
     def remove_constraint(self, kind: str, name: str) -> None:
         old = self.constraints.pop((kind, name), None)
+        self._matchers.pop((kind, name), None)
         if old is None:
             return
         self._any_kind = [c for c in self._any_kind if c is not old]
@@ -206,7 +209,7 @@ class Gatekeeper:
                 continue
             scoped = constraint.scoped_actions_for(point)
             try:
-                if not matches(constraint.match, target):
+                if not matches(constraint.match, target, self._matchers.get(constraint.key)):
                     continue
             except MatchError as e:
                 results.append(Result(e.autoreject_message, constraint, constraint.enforcement_action, scoped,

@@ -162,12 +162,14 @@ class Target:
         )
 
 
-def matches(match: dict | None, target: Target) -> bool:
+def matches(match: dict | None, target: Target, matcher: Callable | None = None) -> bool:
     """Whether a constraint's `spec.match` selects the review (§3.2-§3.4).
 
     Runs the matchers against the new object, then the old one; either may
     match. Raises `MatchError` for the errors of §3.6 (both objects absent,
     namespaceSelector with an unknown Namespace, bad source, bad selector).
+    `matcher`, `compile_match(match)` made once, saves working out which
+    matchers apply on every review.
     """
     if match is None:
         return True
@@ -177,9 +179,11 @@ def matches(match: dict | None, target: Target) -> bool:
         raise MatchError(_NEITHER_OBJECT)
     if not isinstance(match, dict):
         raise MatchError(f"invalid match: expected an object, got {type(match).__name__}")
+    if matcher is None:
+        matcher = compile_match(match)
     for subject in target.subjects:
         try:
-            if _matches_subject(match, subject, target):
+            if matcher(subject, target):
                 return True
         except _CriteriaError as err:
             raise MatchError(
@@ -250,17 +254,37 @@ class _CriteriaError(Exception):
     """A matcher failed; becomes `failed to run Match criteria: <cause>`."""
 
 
-def _matches_subject(match: dict, s: Subject, t: Target) -> bool:
-    return (
-        _kinds(match.get("kinds"), s)
-        and _scope(match.get("scope"), s, t)
-        and _namespaces(match.get("namespaces"), s, t, exclude=False)
-        and _namespaces(match.get("excludedNamespaces"), s, t, exclude=True)
-        and _label_selector(match.get("labelSelector"), s)
-        and _namespace_selector(match.get("namespaceSelector"), s, t)
-        and _name(match.get("name"), s)
-        and _source(match.get("source"), s, t)
-    )
+def compile_match(match: Any) -> Callable[[Subject, Target], bool]:
+    """The matchers `match` sets, in Gatekeeper's order, as one predicate
+    over (subject, target). A matcher whose criterion is absent or empty
+    always passes without error, so it is left out."""
+    if not isinstance(match, dict):
+        return lambda s, t: True
+    checks: list = []
+    kinds, scope, source = match.get("kinds"), match.get("scope"), match.get("source")
+    included, excluded = match.get("namespaces"), match.get("excludedNamespaces")
+    labels, namespaces, name = match.get("labelSelector"), match.get("namespaceSelector"), match.get("name")
+    if kinds:
+        checks.append(lambda s, t: _kinds(kinds, s))
+    if scope in ("Cluster", "Namespaced"):
+        checks.append(lambda s, t: _scope(scope, s, t))
+    if included:
+        checks.append(lambda s, t: _namespaces(included, s, t, exclude=False))
+    if excluded:
+        checks.append(lambda s, t: _namespaces(excluded, s, t, exclude=True))
+    if labels is not None:
+        checks.append(lambda s, t: _label_selector(labels, s))
+    if namespaces is not None:
+        checks.append(lambda s, t: _namespace_selector(namespaces, s, t))
+    if name and isinstance(name, str):
+        checks.append(lambda s, t: _name(name, s))
+    if source:
+        checks.append(lambda s, t: _source(source, s, t))
+    if not checks:
+        return lambda s, t: True
+    if len(checks) == 1:
+        return checks[0]
+    return lambda s, t: all(check(s, t) for check in checks)
 
 
 def _kinds(entries: Any, s: Subject) -> bool:
