@@ -474,8 +474,11 @@ class Program:
         # rule; the message carries both.
         msg_complete = f"rule {group.text} produced conflicting values: complete rules must not produce multiple outputs"
         params = "".join(f", a{i}" for i in range(group.arity or 0))
-        single = [self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
-                  for i, (rule, _scope) in enumerate(group.defs)]
+        # Sets and objects take their definitions' bodies inline (each adds what
+        # it finds to the result): no generator per definition.
+        inline = group.kind in ("set", "object")
+        single = [] if inline else [self._emit_definition(w, group, rule, f"{group.fn}_{i}", params)
+                                    for i, (rule, _scope) in enumerate(group.defs)]
         w.comment(f"{group.kind} {group.text!r}")
         memo = group.kind != "function"
         call_memo = group.kind == "function" and group.arity and _memoisable(group)
@@ -582,32 +585,15 @@ class Program:
                     w.line(f"result = {w.constant(_constant_value(default_rule.head.value, self))}")
                 w.outdent()
         elif group.kind == "set":
+            self.function_prologue(w)
             w.line("result = RegoSet()")
-            for i in range(len(group.defs)):
-                if single[i]:
-                    w.line(f"v = {group.fn}_{i}(c)")
-                    w.line("if v is not U:")
-                else:
-                    w.line(f"for v in {group.fn}_{i}(c):")
-                w.indent()
-                w.line("result.add(v)")
-                w.outdent()
+            for rule, _scope in group.defs:
+                self._emit_inline_definition(w, group, rule)
         else:  # object (partial object / ref head with variables)
+            self.function_prologue(w)
             w.line("result = {}")
-            for i, (rule, _scope) in enumerate(group.defs):
-                if single[i]:
-                    w.line(f"pv = {group.fn}_{i}(c)")
-                    w.line("if pv is not U:")
-                    w.indent()
-                    w.line("path, v = pv")
-                else:
-                    w.line(f"for path, v in {group.fn}_{i}(c):")
-                    w.indent()
-                if rule.head.value is None:  # multi-value: `a[x] contains y`
-                    w.line("add_at_path(result, path, v)")
-                else:
-                    w.line("set_path(result, path, v)")
-                w.outdent()
+            for rule, _scope in group.defs:
+                self._emit_inline_definition(w, group, rule)
             node = self._node(group.path)
             for key, child in sorted(node.children.items()):
                 if child.group is not None and child.group.kind != "function":
@@ -638,6 +624,30 @@ class Program:
         w.blank()
         if group.kind == "function" and group.default is not None:
             self._emit_definition(w, group, group.default[0], f"{group.fn}_default", params)
+
+    def _emit_inline_definition(self, w: CodeWriter, group: Group, rule: Rule) -> None:
+        """One definition of a set or object rule, written into the group's
+        function: each solution goes straight into `result`."""
+        w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
+        symbols = Symbols(w)
+        emitter = BodyEmitter(self, w, symbols)
+        w.line("for _ in ONCE:", rule.loc)
+        w.indent()
+        start = w.level
+        head = rule.head
+
+        def solution():
+            if group.kind == "set":
+                w.line(f"result.add({emitter.value(head.key)})")
+                return
+            parts = ", ".join(emitter.value(t) for t in _suffix(head, group))
+            if head.value is None:  # multi-value: `a[x] contains y`
+                w.line(f"add_at_path(result, ({parts},), {emitter.value(head.key)})")
+            else:
+                w.line(f"set_path(result, ({parts},), {emitter.value(head.value)})")
+
+        emitter.body(self.order(rule.body, symbols.copy_bound()), solution)
+        w.outdent(w.level - start + 1)
 
     def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> bool:
         """One definition (with its else chain) as a function of the context.

@@ -123,12 +123,17 @@ def single():
 
 def test_single_solution_definitions_are_plain_functions(single):
     source = single.source
-    for rule in ("size", "label", "first", "named"):
+    for rule in ("size", "label"):
         block = source.split(f"definition of 'data.x.{rule}'")[1].split("\n\n")[0]
         assert "yield" not in block and "return U" in block, rule
-    for rule in ("each", "clash"):
-        block = source.split(f"definition of 'data.x.{rule}'")[1].split("\n\n")[0]
-        assert "yield" in block, rule
+    block = source.split("definition of 'data.x.clash'")[1].split("\n\n")[0]
+    assert "yield" in block
+
+
+def test_set_and_object_definitions_are_written_into_their_rule(single):
+    for rule, kind in (("first", "set"), ("named", "object"), ("each", "set")):
+        block = single.source.split(f"# {kind} 'data.x.{rule}'\n")[1].split("\n\n")[0]
+        assert f"definition of 'data.x.{rule}'" in block and "yield" not in block, rule
 
 
 def test_single_solution_definitions_keep_their_values(single):
