@@ -70,9 +70,8 @@ def items(x: Any, c: Any) -> Iterable:
         pairs = set_pairs(x)
     else:
         return ()
-    budget = c.budget
-    left = budget.left - len(x)
-    budget.left = left
+    budget = c.budget  # Budget.charge, inlined: this runs at every loop's start
+    budget.left = left = budget.left - len(x)
     if left < 0:
         budget.exhausted()
     return pairs
@@ -92,9 +91,8 @@ def values(x: Any, c: Any) -> Iterable:
         elements = x
     else:
         return ()
-    budget = c.budget
-    left = budget.left - len(x)
-    budget.left = left
+    budget = c.budget  # Budget.charge, inlined: this runs at every loop's start
+    budget.left = left = budget.left - len(x)
     if left < 0:
         budget.exhausted()
     return elements
