@@ -44,6 +44,7 @@ class Builtin:
     infix: str | None = None
     relation: bool = False
     deprecated: bool = False
+    output_size: Callable[..., int] | None = None  # elements a call will make, charged to the step budget first
 
     def to_json(self) -> dict:
         """This builtin's entry in OPA's capabilities JSON."""
@@ -120,6 +121,7 @@ def builtin(
     variadic: Type | None = None,
     deprecated: bool = False,
     check_args: bool = True,
+    output_size: Callable[..., int] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the builtin `name`; the function is returned unchanged."""
 
@@ -136,6 +138,7 @@ def builtin(
             variadic=variadic,
             deprecated=deprecated,
             check_args=check_args,
+            output_size=output_size,
         )
         return fn
 
@@ -156,10 +159,15 @@ def register(
     deprecated: bool = False,
     check_args: bool = True,
     replace: bool = False,
+    output_size: Callable[..., int] | None = None,
 ) -> Builtin:
     """Register `fn` as the builtin `name` (also for embedders' custom builtins).
 
     Registering a name twice is an error unless `replace` is set.
+    `output_size(*args)`, for builtins whose output can be far larger than
+    their operands (numbers.range), gives the number of elements a call would
+    make (0 when the operands are invalid), charged to the query's step
+    budget before the call.
     """
     if name in REGISTRY and not replace:
         raise ValueError(f"builtin {name!r} is already registered")
@@ -176,6 +184,7 @@ def register(
         infix=infix,
         relation=relation,
         deprecated=deprecated,
+        output_size=output_size,
     )
     REGISTRY[name] = entry
     return entry

@@ -193,13 +193,14 @@ def round_(x):
     result=array_of(NUMBER),
     categories=NUMBERS,
     check_args=False,
+    output_size=lambda a, b: _range_size(a, b),
 )
 def numbers_range(a, b):
     start = big_int_operand(a, 1)
     stop = big_int_operand(b, 2)
     if start <= stop:
-        return list(range(start, stop + 1))
-    return list(range(start, stop - 1, -1))
+        return _materialise(range(start, stop + 1))
+    return _materialise(range(start, stop - 1, -1))
 
 
 @builtin(
@@ -208,6 +209,7 @@ def numbers_range(a, b):
     result=array_of(NUMBER),
     categories=NUMBERS,
     check_args=False,
+    output_size=lambda a, b, c: _range_size(a, b, c),
 )
 def numbers_range_step(a, b, c):
     start = big_int_operand(a, 1)
@@ -216,8 +218,31 @@ def numbers_range_step(a, b, c):
     if step <= 0:
         raise BuiltinError("step must be a positive number above zero")
     if start <= stop:
-        return list(range(start, stop + 1, step))
-    return list(range(start, stop - 1, -step))
+        return _materialise(range(start, stop + 1, step))
+    return _materialise(range(start, stop - 1, -step))
+
+
+def _range_size(a, b, c=1) -> int:
+    """How many numbers numbers.range(_step) will make (0 for operands it refuses)."""
+    try:
+        start, stop, step = big_int_operand(a, 1), big_int_operand(b, 2), big_int_operand(c, 3)
+    except BuiltinError:
+        return 0
+    return abs(stop - start) // step + 1 if step > 0 else 0
+
+
+_CHUNK = 1 << 16
+
+
+def _materialise(numbers: range) -> list:
+    """The range as a list, built a chunk at a time: a deadline can stop a huge
+    one between chunks (OPA checks for cancellation while generating too)."""
+    if len(numbers) <= _CHUNK:
+        return list(numbers)
+    out: list = []
+    for i in range(0, len(numbers), _CHUNK):
+        out.extend(numbers[i : i + _CHUNK])
+    return out
 
 
 @builtin(

@@ -508,6 +508,8 @@ class BodyEmitter:
             self.w.line(f"for {result} in c.relation({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc}):")
             self.w.indent()
             return result
+        elif builtin is not None and builtin.output_size is not None:
+            self.w.line(f"{result} = c.sized({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
         elif builtin is not None and builtin.nondeterministic:
             self.w.line(f"{result} = c.once({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
         else:

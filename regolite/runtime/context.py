@@ -51,6 +51,20 @@ class Context:
             self.cache[key] = found
         return found
 
+    def sized(self, fn, name: str, args: tuple, loc: Any) -> Any:
+        """A builtin whose output may be far larger than its operands
+        (numbers.range): its size is charged to the step budget first."""
+        from regolite.builtins import REGISTRY, BuiltinError
+        from regolite.runtime.ops import unexpected_builtin_error
+
+        self.budget.charge(REGISTRY[name].output_size(*args))
+        try:
+            return fn(*args)
+        except BuiltinError as e:
+            return self.builtin_error(e, name, loc)
+        except (ArithmeticError, ValueError, TypeError, OverflowError) as e:
+            return self.builtin_error(unexpected_builtin_error(e), name, loc)
+
     def relation(self, fn, name: str, args: tuple, loc: Any):
         """The results of a relation builtin (walk), one at a time."""
         from regolite.builtins import BuiltinError

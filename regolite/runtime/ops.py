@@ -99,8 +99,9 @@ def values(x: Any, c: Any) -> Iterable:
 
 
 class Budget:
-    """The steps (loop iterations) a query may still take; shared by every
-    context of one evaluation (`with` blocks, each constraint of a review)."""
+    """The steps a query may still take: loop iterations, and the elements of
+    builtins with an `output_size` (numbers.range). Shared by every context of
+    one evaluation (`with` blocks, each constraint of a review)."""
 
     __slots__ = ("left", "limit")
 

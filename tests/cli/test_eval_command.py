@@ -63,6 +63,7 @@ def test_eval_step_budget_and_timeout(tmp_path, capsys):
     assert "eval_step_limit_error: evaluation exceeded its budget of 10000 steps" in capsys.readouterr().err
     assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.n", "--timeout", "0.05"]) == 1
     assert "eval_cancel_error: evaluation exceeded its deadline of 0.05s" in capsys.readouterr().err
-    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "10"]) == 0
+    # 10 numbers made by numbers.range, then 10 loop iterations
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "20"]) == 0
     assert '"value": 10' in capsys.readouterr().out
-    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "9"]) == 1
+    assert main(["eval", "-d", str(tmp_path / "loop.rego"), "data.x.m", "--max-steps", "19"]) == 1

@@ -43,11 +43,12 @@ def _steps_needed(policy, rule, **kwargs) -> int:
 
 def test_loops_are_charged_per_iteration(policy):
     assert policy.eval_rule("data.x.pairs") == 10_000
-    assert _steps_needed(policy, "data.x.pairs") == 100 + 100 * 100
+    # each numbers.range makes 100 numbers (charged) and each loop takes 100 steps
+    assert _steps_needed(policy, "data.x.pairs") == (100 + 100) + 100 * (100 + 100)
     with pytest.raises(RegoEvalError) as info:
-        policy.eval_rule("data.x.pairs", max_steps=10_099)
+        policy.eval_rule("data.x.pairs", max_steps=20_199)
     assert info.value.code == "eval_step_limit_error"
-    assert str(info.value) == "eval_step_limit_error: evaluation exceeded its budget of 10099 steps"
+    assert str(info.value) == "eval_step_limit_error: evaluation exceeded its budget of 20199 steps"
 
 
 def test_walk_and_every_are_charged(policy):
@@ -60,13 +61,13 @@ def test_walk_and_every_are_charged(policy):
 
 
 def test_with_blocks_share_the_query_budget(policy):
-    assert _steps_needed(policy, "data.x.nested") == 10_100
+    assert _steps_needed(policy, "data.x.nested") == 20_200
 
 
 def test_queries_take_the_budget_too(policy):
     with pytest.raises(RegoEvalError):
         policy.query("x := data.x.pairs", max_steps=50)
-    assert policy.query("x := data.x.pairs", max_steps=20_000)[0]["bindings"] == {"x": 10_000}
+    assert policy.query("x := data.x.pairs", max_steps=30_000)[0]["bindings"] == {"x": 10_000}
 
 
 def test_budgets_of_concurrent_queries_are_separate(policy):
@@ -78,12 +79,12 @@ def test_budgets_of_concurrent_queries_are_separate(policy):
         except RegoEvalError as e:
             outcomes.append((budget, e.code))
 
-    threads = [threading.Thread(target=work, args=(b,)) for b in [10_100, 50] * 8]
+    threads = [threading.Thread(target=work, args=(b,)) for b in [20_200, 50] * 8]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes, key=repr) == sorted([(10_100, 10_000), (50, "eval_step_limit_error")] * 8, key=repr)
+    assert sorted(outcomes, key=repr) == sorted([(20_200, 10_000), (50, "eval_step_limit_error")] * 8, key=repr)
 
 
 def test_no_budget_means_no_limit(policy):
@@ -132,3 +133,27 @@ def test_a_review_shares_one_budget_across_its_constraints():
         "name": "t", "object": obj}}, max_steps=100)
     assert answer["response"]["allowed"] is False and answer["response"]["status"]["code"] == 500
     assert "exceeded its budget of 100 steps" in answer["response"]["status"]["message"]
+
+
+def test_ranges_are_charged_before_they_are_made():
+    p = regolite.compile({"r.rego": "package r\nn := count(numbers.range(1, input.n))\n"
+                                    "s := count(numbers.range_step(0, input.n, 10))\n"})
+    assert p.eval_rule("data.r.n", input={"n": 100}, max_steps=100) == 100  # count() takes no steps
+    with pytest.raises(RegoEvalError) as info:
+        p.eval_rule("data.r.n", input={"n": 10 ** 12}, max_steps=1_000_000)  # refused, not allocated
+    assert info.value.code == "eval_step_limit_error"
+    assert p.eval_rule("data.r.s", input={"n": 100}, max_steps=11) == 11
+    with pytest.raises(RegoEvalError):
+        p.eval_rule("data.r.s", input={"n": 100}, max_steps=10)
+    assert p.eval_rule("data.r.n", input={"n": "x"}, max_steps=1) is regolite.UNDEFINED  # still a type error
+
+
+def test_a_deadline_stops_a_huge_range():
+    import time
+
+    p = regolite.compile({"r.rego": "package r\nn := count(numbers.range(1, input.n))\n"})
+    started = time.perf_counter()
+    with pytest.raises(RegoEvalError) as info:
+        p.eval_rule("data.r.n", input={"n": 10 ** 12}, timeout=0.2)
+    assert info.value.code == "eval_cancel_error"
+    assert time.perf_counter() - started < 2
