@@ -3,8 +3,10 @@
 Rules are grouped by the ground path they define under `data` (a package
 path plus the ground part of the head ref). Each group becomes one memoised
 function `rule_<n>(c)` (complete, multi-value and object rules) or
-`func_<n>(c, *args)` (functions); each definition of the group becomes a
-generator `rule_<n>_<i>` yielding the values its body produces. A reference
+`func_<n>(c, *args)` (functions). A set or object rule's definitions are
+written into that function; each definition of a complete rule or function
+becomes `rule_<n>_<i>`: a plain function when it can give one value only, else
+a generator of the values its body produces (for conflict checks). A reference
 into `data` is resolved at compile time to the rule function it reaches, to
 `vdoc_<n>(c)` (a document made of a subtree of rules and base data), or to
 plain base data.
@@ -487,15 +489,12 @@ class Program:
             w.line(f"SHARED_{group.id} = {{}}")
         w.line(f"def {group.fn}(c{params}):")
         w.indent()
-        memo = group.kind != "function"
-        call_memo = group.kind == "function" and group.arity and _memoisable(group)
         if memo:
             w.line(f"r = c.memo.get({group.id}, MISSING)")
             w.line("if r is not MISSING:")
             w.indent()
             w.line("return r")
             w.outdent()
-        shared = call_memo and self.is_pure(group)
         if shared:
             # A pure function (one that reads only its arguments: no input, no
             # data, no rules, no nondeterministic builtin, no print, no `with`)
@@ -650,15 +649,15 @@ class Program:
         w.outdent(w.level - start + 1)
 
     def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> bool:
-        """One definition (with its else chain) as a function of the context.
+        """One definition of a complete rule or function (with its else chain)
+        as a function of the context.
 
         A definition that can give only one value returns it (or U): a plain
         function, no generator. That is one whose values are all constants,
         or one whose bodies have no loop around their solution (each branch
         succeeds at most once). Otherwise it is a generator of every value
-        its body produces, so the caller can detect conflicts (complete
-        rules, functions) or collect them (sets, objects). Returns whether
-        the definition returns rather than yields.
+        its body produces, so the caller can detect conflicts. Returns
+        whether the definition returns rather than yields.
         """
         w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
         w.line(f"def {name}(c{params}):", rule.loc)
@@ -691,15 +690,7 @@ class Program:
                     return
                 if len(chain) > 1:
                     w.line("found = True")
-                if group.kind == "set":
-                    w.line(f"yield {emitter.value(head.key)}")
-                elif group.kind == "object":
-                    suffix = _suffix(head, group)
-                    parts = ", ".join(emitter.value(t) for t in suffix)
-                    leaf = head.value if head.value is not None else head.key
-                    w.line(f"yield ({parts},), {emitter.value(leaf)}")
-                else:
-                    w.line(f"yield {emitter.value(head.value)}")
+                w.line(f"yield {emitter.value(head.value)}")
                 solutions.append((len(w.lines) - 1, w.level == start))
 
             emitter.body(body, solution)
