@@ -71,10 +71,13 @@ class Symbols:
 class BodyEmitter:
     """Writes bodies into one generated function (and its nested functions)."""
 
-    def __init__(self, program, writer: CodeWriter, symbols: Symbols) -> None:
+    def __init__(self, program, writer: CodeWriter, symbols: Symbols, hoisted: Optional[dict] = None) -> None:
         self.program = program
         self.w = writer
         self.sym = symbols
+        # ground paths under `input` the enclosing function looked up once at its start
+        # (path tuple -> variable holding the value or U); see Program.hoist_input_paths
+        self.hoisted = hoisted or {}
 
     # --- bodies ---------------------------------------------------------------
 
@@ -279,6 +282,7 @@ class BodyEmitter:
         self.w.line(f"def {fn}(c):")
         self.w.indent()
         self.program.function_prologue(self.w)
+        hoisted, self.hoisted = self.hoisted, {}  # `with input as` may replace what they hold
         inner = Expr(expr.term, expr.negated, (), expr.loc)
         bound_after: list[str] = []
 
@@ -293,6 +297,7 @@ class BodyEmitter:
         self.body((inner,), solution)
         self.w.outdent()
         self.sym.bound = saved
+        self.hoisted = hoisted
         self.w.outdent()
         targets = ", ".join(self.sym.ident(n) for n in bound_after)
         ctx = f"c.with_({', '.join(replacements)})"
@@ -440,7 +445,15 @@ class BodyEmitter:
         operands = list(ref.terms[1:])
         if isinstance(head, Var) and head.name == "input":
             current = "inp"
-            self.fail("inp is U")
+            ground = 0
+            while ground < len(operands) and isinstance(operands[ground], Scalar) and type(operands[ground].value) is str:
+                ground += 1
+            for k in range(ground, 0, -1):
+                var = self.hoisted.get(tuple(op.value for op in operands[:k]))
+                if var is not None:
+                    current, operands = var, operands[k:]
+                    break
+            self.fail(f"{current} is U")
         elif isinstance(head, Var) and head.name == "data":
             current, operands = self.program.data_ref(operands, self)
         else:

@@ -585,14 +585,16 @@ class Program:
                 w.outdent()
         elif group.kind == "set":
             self.function_prologue(w)
+            hoisted = self.hoist_input_paths(w, group)
             w.line("result = RegoSet()")
             for rule, _scope in group.defs:
-                self._emit_inline_definition(w, group, rule)
+                self._emit_inline_definition(w, group, rule, hoisted)
         else:  # object (partial object / ref head with variables)
             self.function_prologue(w)
+            hoisted = self.hoist_input_paths(w, group)
             w.line("result = {}")
             for rule, _scope in group.defs:
-                self._emit_inline_definition(w, group, rule)
+                self._emit_inline_definition(w, group, rule, hoisted)
             node = self._node(group.path)
             for key, child in sorted(node.children.items()):
                 if child.group is not None and child.group.kind != "function":
@@ -624,12 +626,35 @@ class Program:
         if group.kind == "function" and group.default is not None:
             self._emit_definition(w, group, group.default[0], f"{group.fn}_default", params)
 
-    def _emit_inline_definition(self, w: CodeWriter, group: Group, rule: Rule) -> None:
+    def hoist_input_paths(self, w: CodeWriter, group: Group) -> dict:
+        """Look up once, at the start of the group's function, the ground paths
+        under `input` (`input.review.object.spec`) that its definitions' bodies
+        reach more than once; the bodies start from them. Each holds the value
+        or U (a body that needs an undefined one fails where it uses it)."""
+        uses: dict[tuple, int] = {}
+        for rule, _scope in group.defs:
+            for node in ast.walk(rule):
+                if isinstance(node, Ref) and isinstance(node.terms[0], Var) and node.terms[0].name == "input":
+                    path: list = []
+                    for op in node.terms[1:]:
+                        if not (isinstance(op, Scalar) and type(op.value) is str):
+                            break
+                        path.append(op.value)
+                        uses[tuple(path)] = uses.get(tuple(path), 0) + 1
+        hoisted: dict = {}
+        for path in sorted(p for p, n in uses.items() if n > 1):  # parents sort before their children
+            parent = hoisted.get(path[:-1], "inp")
+            name = hoisted[path] = w.name("h")
+            key = w.constant(path[-1])
+            w.line(f"{name} = {parent}.get({key}, U) if type({parent}) is dict else index({parent}, {key})")
+        return hoisted
+
+    def _emit_inline_definition(self, w: CodeWriter, group: Group, rule: Rule, hoisted: dict) -> None:
         """One definition of a set or object rule, written into the group's
         function: each solution goes straight into `result`."""
         w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
         symbols = Symbols(w)
-        emitter = BodyEmitter(self, w, symbols)
+        emitter = BodyEmitter(self, w, symbols, hoisted)
         w.line("for _ in ONCE:", rule.loc)
         w.indent()
         start = w.level

@@ -155,3 +155,27 @@ def test_conflicts_are_still_found(single):
     assert single.eval_rule("data.x.two", input={"a": 1, "b": 1}) == 1
     with pytest.raises(RegoEvalError):
         single.eval_rule("data.x.two", input={"a": 1, "b": 2})
+
+
+HOISTED = """
+package x
+
+import rego.v1
+
+found contains v if { v := input.spec.a }
+found contains v if { v := input.spec.b }
+found contains v if { v := inner with input as {"spec": {"a": "replaced"}} }
+found contains v if { some v in input.spec.list }
+inner := input.spec.a
+"""
+
+
+def test_input_paths_shared_by_a_rules_bodies_are_looked_up_once():
+    p = regolite.compile({"h.rego": HOISTED})
+    block = p.source.split("# set 'data.x.found'\n")[1].split("\n\n")[0]
+    assert block.count(".get('spec'") == 1  # one lookup of input.spec for the bodies
+    assert p.eval_rule("data.x.found", input={"spec": {"a": 1, "b": 2, "list": [3]}}) == [1, 2, 3, "replaced"]
+    assert p.eval_rule("data.x.found", input={"spec": {"b": 2}}) == [2, "replaced"]
+    assert p.eval_rule("data.x.found", input={"other": 1}) == ["replaced"]
+    assert p.eval_rule("data.x.found", input="text") == ["replaced"]
+    assert p.eval_rule("data.x.found") == ["replaced"]
