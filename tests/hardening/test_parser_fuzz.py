@@ -39,10 +39,11 @@ def test_the_seed_corpus_is_every_shared_module():
 
 
 @st.composite
-def mutants(draw) -> bytes:
+def mutants(draw, edits: tuple = (1, 6)) -> bytes:
+    """A seed module with between edits[0] and edits[1] random edits."""
     corpus = seeds()
     data = bytearray(draw(st.sampled_from(corpus)))
-    for _ in range(draw(st.integers(1, 6))):
+    for _ in range(draw(st.integers(*edits))):
         at = draw(st.integers(0, len(data)))
         kind = draw(st.sampled_from(["insert", "delete", "replace", "splice", "truncate"]))
         if kind == "insert":
