@@ -20,9 +20,8 @@ from regolite.ast import (
     Set, SetComprehension, SomeDecl, TemplateString, Term, Var,
 )
 from regolite.builtins import REGISTRY
-from regolite.compiler.safety import pattern_vars, vars_in
-from regolite.compiler.writer import CodeWriter, has_safe_repr
-from regolite.errors import RegoError, TYPE_ERROR
+from regolite.compiler.safety import pattern_vars
+from regolite.compiler.writer import CodeWriter
 
 COMPARISONS = {"equal": "equal", "neq": "neq", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte"}
 

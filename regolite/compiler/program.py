@@ -14,11 +14,11 @@ plain base data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from regolite import ast
-from regolite.ast import Call, Expr, Module, Ref, Rule, Scalar, Term, Var
+from regolite.ast import Call, Module, Ref, Rule, Scalar, Term, Var
 from regolite.builtins import REGISTRY
 from regolite.compiler import safety
 from regolite.compiler.emit_body import BodyEmitter, Symbols, UnboundVar, Unsupported
@@ -463,7 +463,7 @@ class Program:
             w.indent()
             w.line(f"doc[{k}] = v")
             w.outdent()
-            w.line(f"elif v is not U:")
+            w.line("elif v is not U:")
             w.indent()
             w.line(f"doc[{k}] = merge_objects(v, doc[{k}])")
             w.outdent()

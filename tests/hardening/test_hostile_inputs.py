@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import math
 import subprocess
 import sys
 import textwrap
@@ -348,7 +347,7 @@ def test_eval_duplicate_keys_last_wins(capsys, eval_dir):
 
 
 YAML_BOMB = "\n".join(
-    [f'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     + [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
 ) + "\n"
 
