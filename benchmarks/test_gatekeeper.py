@@ -13,9 +13,8 @@ import pytest
 
 from benchmarks.conftest import shared_dir
 from regolite.gatekeeper.engine import Gatekeeper, is_constraint, is_template, read_paths
-from regolite.cli.serve import DEFAULT_MAX_STEPS
 from regolite.gatekeeper.review import ReviewError
-from regolite.limits import MAX_DEPTH
+from regolite.limits import MAX_DEPTH, WEBHOOK_MAX_STEPS
 
 LIBRARY = shared_dir() / "gatekeeper-library" / "library" / "general"
 
@@ -73,6 +72,6 @@ def test_review_typical_pod(benchmark, limits):
     """`webhook`: the limits `regolite serve` applies by default (step budget, depth)."""
     gate, _ = _library()
     options = {"max_steps": None, "max_depth": None} if limits == "none" else {
-        "max_steps": DEFAULT_MAX_STEPS, "max_depth": MAX_DEPTH}
+        "max_steps": WEBHOOK_MAX_STEPS, "max_depth": MAX_DEPTH}
     benchmark(lambda: gate.review(TYPICAL_POD, **options))
     benchmark.extra_info["constraints"] = len(gate.constraints)

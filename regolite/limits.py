@@ -5,7 +5,8 @@ point bounds what it accepts before evaluating it. Deeper nesting than
 `MAX_DEPTH` is never a real Kubernetes object, and stays well inside what
 Python's recursion can walk; `MAX_DOCUMENT_BYTES` bounds a file given to
 the CLI (audit dumps are streamed object by object and bounded per object).
-The webhook's request limit is its own (`ServerSettings.max_request_bytes`).
+The webhook's request limit is its own (`ServerSettings.max_request_bytes`);
+its step budget per review is `WEBHOOK_MAX_STEPS`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from regolite.values import TooDeep, from_json
 
 MAX_DEPTH = 256
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+WEBHOOK_MAX_STEPS = 10_000_000  # loop iterations per webhook review: far beyond any library template's need
 
 
 def too_deep(value: Any, max_depth: Optional[int] = -1) -> Optional[str]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from regolite.errors import RegoError
 from regolite import limits
+from regolite.errors import RegoError
 from regolite.limits import too_deep, too_large
 from regolite.runtime.ops import merge_objects
 

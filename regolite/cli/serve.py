@@ -15,12 +15,11 @@ import sys
 
 from regolite.cache import default_cache
 from regolite.gatekeeper.engine import WEBHOOK
-from regolite.limits import MAX_DEPTH
+from regolite.limits import MAX_DEPTH, WEBHOOK_MAX_STEPS
 
 DEFAULT_PORT = 8443
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_REQUEST_BYTES = 3 * 1024 * 1024
-DEFAULT_MAX_STEPS = 10_000_000  # loop iterations per review: far beyond any library template's need
 SWITCH_INTERVAL = 0.001  # seconds; CPython's default is 0.005
 
 
@@ -47,8 +46,8 @@ def add_parser(subparsers) -> None:
                         "timeoutSeconds)")
     p.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                    help=f"larger request bodies get HTTP 413 (default {DEFAULT_MAX_REQUEST_BYTES})")
-    p.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
-                   help=f"loop iterations one review may take, over all its constraints (default {DEFAULT_MAX_STEPS}); "
+    p.add_argument("--max-steps", type=int, default=WEBHOOK_MAX_STEPS, metavar="N",
+                   help=f"loop iterations one review may take, over all its constraints (default {WEBHOOK_MAX_STEPS}); "
                         "a review that needs more is answered as an error")
     p.add_argument("--max-depth", type=int, default=MAX_DEPTH, metavar="N",
                    help=f"review documents nested more than N levels deep are answered as an error "

@@ -35,7 +35,7 @@ from typing import Any, Optional
 
 import orjson
 
-from regolite.limits import MAX_DEPTH
+from regolite.limits import MAX_DEPTH, WEBHOOK_MAX_STEPS
 from regolite.server.metrics import CONTENT_TYPE, JsonLog, ServerMetrics
 from regolite.server.policies import PolicyStore
 
@@ -51,7 +51,7 @@ class ServerSettings:
     timeout: float = 2.0  # seconds for one review; below the webhook's timeoutSeconds
     max_request_bytes: int = 3 * 1024 * 1024
     fail_open: bool = False
-    max_steps: Optional[int] = 10_000_000  # loop iterations for one review (all its constraints)
+    max_steps: Optional[int] = WEBHOOK_MAX_STEPS  # loop iterations for one review (all its constraints)
     max_depth: Optional[int] = MAX_DEPTH  # nesting of the review document
     eval_threads: int = 2  # reviews running at once; they are CPU-bound under one GIL, so few suffice
 
