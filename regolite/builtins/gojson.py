@@ -21,11 +21,12 @@ import math
 import re
 import struct
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from regolite.builtins import BuiltinError
 from regolite.builtins.gostrconv import go_quote
-from regolite.values import RegoSet, sort_key, thaw
+from regolite.values import RegoSet, exact_number_to_json, sort_key, thaw
 
 
 # --- JSON in and out -----------------------------------------------------------------
@@ -157,6 +158,8 @@ def write_json(x: Any, out: list[str], indent: str | None, prefix: str, depth: i
         out.append(str(x))
     elif t is float:
         out.append(go_json_float(x))
+    elif t is Fraction:  # an exact decimal literal: its nearest float, as regolite prints it everywhere
+        out.append(go_json_float(exact_number_to_json(x)))
     elif t is list or t is RegoSet:
         items = x if t is list else x.sorted()
         if not items:

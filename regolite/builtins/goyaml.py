@@ -16,6 +16,7 @@ import datetime
 import functools
 import math
 import re
+from fractions import Fraction
 from typing import Any
 
 import yaml
@@ -30,7 +31,7 @@ from regolite.builtins.gojson import (
     go_json_float,
     json_pairs,
 )
-from regolite.values import RegoSet
+from regolite.values import RegoSet, exact_number_to_json
 
 
 def marshal(x: Any) -> str:
@@ -429,6 +430,8 @@ def _yaml_node(x: Any) -> Any:
         return yaml.ScalarNode(_NULL_TAG, "null")
     if t is bool:
         return yaml.ScalarNode(_BOOL_TAG, "true" if x else "false")
+    if t is Fraction:  # an exact decimal literal: its nearest float, as regolite prints it everywhere
+        x, t = exact_number_to_json(x), float
     if t is int or t is float:
         tag, value = _go_resolve_plain(str(x) if t is int else go_json_float(x))
         if tag == _INT_TAG:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 
 from regolite.builtins import BuiltinError, OperandTypeError, builtin
 from regolite.builtins.signature import (
@@ -45,7 +46,8 @@ def is_null(x):
 
 @builtin("is_number", args=(ANY,), result=BOOLEAN, categories=TYPES)
 def is_number(x):
-    return type(x) is int or type(x) is float
+    t = type(x)
+    return t is int or t is float or t is Fraction  # Fraction: exact decimals such as 1e-400
 
 
 @builtin("is_object", args=(ANY,), result=BOOLEAN, categories=TYPES)
@@ -121,7 +123,7 @@ def cast_string(x):
 @builtin("to_number", args=(one_of(NULL, BOOLEAN, NUMBER, STRING),), result=NUMBER, categories=CONVERSIONS)
 def to_number(x):
     t = type(x)
-    if t is int or t is float:
+    if t is int or t is float or t is Fraction:
         return x
     if t is bool:
         return 1 if x else 0

@@ -533,7 +533,7 @@ class BodyEmitter:
             self.w.indent()
             self.w.line(f"{result} = c.builtin_error(e, {self.w.constant(name)}, {loc})")
             self.w.outdent()
-            self.w.line("except (ArithmeticError, ValueError, TypeError, OverflowError) as e:")
+            self.w.line("except BUILTIN_FAILURES as e:")
             self.w.indent()
             self.w.line(f"{result} = c.builtin_error(unexpected(e), {self.w.constant(name)}, {loc})")
             self.w.outdent()

@@ -55,14 +55,14 @@ class Context:
         """A builtin whose output may be far larger than its operands
         (numbers.range): its size is charged to the step budget first."""
         from regolite.builtins import REGISTRY, BuiltinError
-        from regolite.runtime.ops import unexpected_builtin_error
+        from regolite.runtime.ops import BUILTIN_FAILURES, unexpected_builtin_error
 
         self.budget.charge(REGISTRY[name].output_size(*args))
         try:
             return fn(*args)
         except BuiltinError as e:
             return self.builtin_error(e, name, loc)
-        except (ArithmeticError, ValueError, TypeError, OverflowError) as e:
+        except BUILTIN_FAILURES as e:
             return self.builtin_error(unexpected_builtin_error(e), name, loc)
 
     def relation(self, fn, name: str, args: tuple, loc: Any):

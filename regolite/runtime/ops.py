@@ -188,6 +188,12 @@ def neq(a: Any, b: Any) -> bool:
     return not equal(a, b)
 
 
+# Python exceptions a builtin may raise on values it was not written for (inf or
+# NaN from a caller's input, an exact decimal literal): each becomes a builtin
+# error, like the builtin's own errors, never an escaping exception.
+BUILTIN_FAILURES = (ArithmeticError, ValueError, TypeError, AttributeError, LookupError)
+
+
 def unexpected_builtin_error(error: Exception):
     """A builtin that failed with a Python exception (inf or NaN from a caller's
     input, a value no Rego source can make): an eval_builtin_error like any other."""

@@ -32,6 +32,15 @@ def test_is_number_is_false_for_booleans_and_true_for_floats():
     assert call("is_boolean", 0) is False
 
 
+def test_exact_decimals_are_numbers():
+    # literals a float cannot carry (1e-400, 20 significant digits) are kept as fractions
+    import regolite
+
+    p = regolite.compile({"a.rego": "package a\nx := is_number(1e-400)\ny := is_number(0.1234567890123456789)\n"})
+    assert p.eval_rule("data.a.x") is True
+    assert p.eval_rule("data.a.y") is True
+
+
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_type_name(kind):
     assert call("type_name", SAMPLES[kind]) == kind
