@@ -60,6 +60,7 @@ RUNTIME_NAMES = {
     "BuiltinError": BuiltinError,
     "unexpected": ops.unexpected_builtin_error,
     "BUILTIN_FAILURES": ops.BUILTIN_FAILURES,
+    "COUNTABLE": (list, dict, RegoSet, str),  # what count() takes, for its inline form
     "type": type,
     "len": len,
     "all": all,

@@ -13,6 +13,7 @@ functions defined where they are used, so they close over bound vars.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Optional
 
 from regolite.ast import (
@@ -525,6 +526,19 @@ class BodyEmitter:
         elif builtin is not None and builtin.nondeterministic:
             self.w.line(f"{result} = c.once({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
         else:
+            fast = _fast_path(builtin, args)
+            if fast is not None:
+                guard, expr = fast
+                if guard is None:  # nothing to test: no call, no error handling
+                    self.w.line(f"{result} = {expr}")
+                    self.fail(f"{result} is U")
+                    return result
+                self.w.line(f"if {guard}:")
+                self.w.indent()
+                self.w.line(f"{result} = {expr}")
+                self.w.outdent()
+                self.w.line("else:")
+                self.w.indent()
             self.w.line("try:")
             self.w.indent()
             self.w.line(f"{result} = {callee}({', '.join(args)})")
@@ -537,8 +551,46 @@ class BodyEmitter:
             self.w.indent()
             self.w.line(f"{result} = c.builtin_error(unexpected(e), {self.w.constant(name)}, {loc})")
             self.w.outdent()
+            if fast is not None:
+                self.w.outdent()
         self.fail(f"{result} is U")
         return result
+
+
+# The builtins library templates call most, written inline for the operand
+# types they almost always get: a type test per argument (None: any) and the
+# expression; the call itself handles everything else. With no test left the
+# expression is the whole builtin.
+FAST_PATHS = {
+    "count": (("type({}) in COUNTABLE",), "len({0})"),
+    "object.get": (("type({}) is dict", "type({}) is str", None), "{0}.get({1}, {2})"),
+    "startswith": (("type({}) is str", "type({}) is str"), "{0}.startswith({1})"),
+    "endswith": (("type({}) is str", "type({}) is str"), "{0}.endswith({1})"),
+    "is_string": ((None,), "type({0}) is str"),
+}
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRING_LITERAL = re.compile(r"'[^'\\]*'")
+
+
+def _fast_path(builtin, args: list) -> Optional[tuple]:
+    """(guard or None, expression): the inline form of a call of a shipped
+    builtin, when it has one and every argument it tests is a name or a plain
+    string literal (known to be a string)."""
+    if builtin is None or builtin.name not in FAST_PATHS:
+        return None
+    if not builtin.unchecked.__module__.startswith("regolite.builtins."):
+        return None  # an embedder's replacement
+    tests, expr = FAST_PATHS[builtin.name]
+    guard = []
+    for test, arg in zip(tests, args):
+        if test is None:
+            continue  # used once, by whichever branch runs: any expression will do
+        if _NAME.fullmatch(arg):
+            guard.append(test.format(arg))
+        elif not (_STRING_LITERAL.fullmatch(arg) and test == "type({}) is str"):
+            return None
+    return (" and ".join(guard) or None), expr.format(*args)
 
 
 def _simple_constant(term: Term) -> bool:

@@ -179,3 +179,42 @@ def test_input_paths_shared_by_a_rules_bodies_are_looked_up_once():
     assert p.eval_rule("data.x.found", input={"other": 1}) == ["replaced"]
     assert p.eval_rule("data.x.found", input="text") == ["replaced"]
     assert p.eval_rule("data.x.found") == ["replaced"]
+
+
+INLINE_BUILTINS = """
+package x
+
+counts := [count(input.s), count(input.a), count(input.o), count({1, 2, 2})]
+gets := [object.get(input.o, "k", "d"), object.get(input.o, "z", "d"), object.get(input.o, ["n", "m"], "d"),
+         object.get({1: "one"}, 1, "d")]
+prefix := [startswith(input.t, "ab"), endswith(input.t, "yz")]
+bad_count := count(input.n)
+bad_prefix := startswith(input.n, "a")
+strings := [is_string(input.t), is_string(input.n)]
+"""
+
+
+def test_inline_builtins_keep_their_meaning():
+    p = regolite.compile({"b.rego": INLINE_BUILTINS})
+    doc = {"s": "héllo", "a": [1, 2], "o": {"k": "v", "n": {"m": 3}}, "t": "abxyz", "n": 5}
+    assert p.eval_rule("data.x.counts", input=doc) == [5, 2, 2, 2]
+    assert p.eval_rule("data.x.gets", input=doc) == ["v", "d", 3, "one"]
+    assert p.eval_rule("data.x.prefix", input=doc) == [True, True]
+    assert p.eval_rule("data.x.strings", input=doc) == [True, False]
+    assert p.eval_rule("data.x.bad_count", input=doc) is UNDEFINED
+    with pytest.raises(RegoEvalError) as info:
+        p.eval_rule("data.x.bad_prefix", input=doc, strict_builtin_errors=True)
+    assert info.value.code == "eval_type_error" and "operand 1 must be string but got number" in str(info.value)
+    assert "len(" in p.source and ".startswith(" in p.source
+
+
+def test_an_embedders_replacement_is_called_not_inlined():
+    from regolite.builtins import REGISTRY, register
+
+    original = REGISTRY["count"]
+    try:
+        register("count", lambda x: 42, args=original.args, result=original.result, replace=True)
+        p = regolite.compile({"c.rego": "package x\nn := count(input)\n"})
+        assert p.eval_rule("data.x.n", input=[1]) == 42
+    finally:
+        REGISTRY["count"] = original
