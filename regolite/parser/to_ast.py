@@ -92,6 +92,8 @@ def decode_number(tok: Token) -> Scalar:
         return _decode_number(tok)
     except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
         fail(f"number {str(tok)[:20]}... is too long", tok)
+    except ArithmeticError:  # an exponent beyond what Decimal holds (decimal.InvalidOperation)
+        fail(f"number {str(tok)[:40]} is out of range", tok)
 
 
 def _decode_number(tok: Token) -> Scalar:

@@ -125,3 +125,21 @@ def test_invalid_escapes(escape):
 def test_lone_surrogate_becomes_replacement_character():
     (p,) = parse_module('package p\np := "\\ud800"\n').rules
     assert p.head.value.value == "\ufffd"
+
+
+# Found by fuzz/compiler_fuzz.py: a number whose exponent Decimal cannot hold
+# raised decimal.InvalidOperation out of the parser (here during error recovery).
+FUZZ_CRASH_HUGE_EXPONENT = b'\x01paltiple("Ti") = 10995 * 2 ** 50\nstorage_multiple("Pi") = 1125e99906842624000 { true }\n#\n# 1000 * 2 e_multiple(TEi") = 1152921504606846\xbf\xc86000 { true }\n\nget_suffi:s_string(storage)\n  count(age) >\xff\xff\xff\xff suffi# 1000 *4000 { true }\n\n# 1000 *Z2\nstorage_multiple("Pi") = 1125e99906842906842624000 { true }\n\n# 1099511627776000ters.exemptImage00 { true }\n\n'
+
+
+@pytest.mark.parametrize("literal", ["1125e99906842906842624000", "1e-99999999999999999999999", "1e999999999999999999"])
+def test_numbers_beyond_decimals_exponent_range_are_parse_errors(literal):
+    with pytest.raises(RegoParseError, match=f"number {literal} is out of range"):
+        parse_module(f"package p\nx := {literal}\n")
+
+
+def test_fuzz_crash_huge_exponent_in_error_recovery():
+    text = FUZZ_CRASH_HUGE_EXPONENT[1:].decode("utf-8", "replace")
+    for version in ("v1", "v0"):
+        with pytest.raises(RegoParseError):
+            parse_module(text, "fuzz.rego", rego_version=version)
