@@ -106,6 +106,7 @@ class Gatekeeper:
         self._by_kind: dict[tuple, list] = {}
         self._any_kind: list = []
         self._matchers: dict[tuple, Any] = {}  # constraint key -> compile_match(constraint.match)
+        self._candidate_lists: dict[frozenset, list] = {}  # target kinds -> _candidates' answer
 
     # --- loading -------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class Gatekeeper:
         self.remove_constraint(constraint.kind, constraint.name)
         self.constraints[constraint.key] = constraint
         self._matchers[constraint.key] = compile_match(constraint.match)
+        self._candidate_lists.clear()
         keys = kind_keys(constraint.match)
         if keys is None:
             self._any_kind.append(constraint)
@@ -157,6 +159,7 @@ class Gatekeeper:
     def remove_constraint(self, kind: str, name: str) -> None:
         old = self.constraints.pop((kind, name), None)
         self._matchers.pop((kind, name), None)
+        self._candidate_lists.clear()
         if old is None:
             return
         self._any_kind = [c for c in self._any_kind if c is not old]
@@ -234,11 +237,21 @@ class Gatekeeper:
         return review_from_object(item, namespace_object=namespace_object)
 
     def _candidates(self, target: Target) -> list:
-        """Constraints the kind index allows for this review, in (kind, name) order."""
+        """Constraints the kind index allows for this review, in (kind, name) order
+        (kept per set of reviewed kinds until the constraints change)."""
+        kinds = target.kinds
+        found = self._candidate_lists.get(kinds)
+        if found is None:
+            if len(self._candidate_lists) >= 1024:  # requests choose their kinds: keep it bounded
+                self._candidate_lists.clear()
+            found = self._candidate_lists[kinds] = self._index_lookup(kinds)
+        return found
+
+    def _index_lookup(self, kinds: frozenset) -> list:
         seen: dict[int, Constraint] = {}
         for c in self._any_kind:
             seen[id(c)] = c
-        for group, kind in target.kinds:
+        for group, kind in kinds:
             for key in lookup_keys(group, kind):
                 for c in self._by_kind.get(key, ()):
                     seen[id(c)] = c

@@ -182,3 +182,17 @@ def test_a_bad_constraint_does_not_hide_the_others(gate):
     # the webhook fails closed, as Gatekeeper does
     assert gate.admit({"request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
                                    "operation": "CREATE", "object": pod()}})["response"]["status"]["code"] == 500
+
+
+def test_constraints_added_or_removed_between_reviews_take_effect(gate):
+    pods = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}
+    gate.add_constraint(constraint("need-owner", ["owner"], match=pods))
+    assert gate.review(pod()).messages == ['you must provide labels: {"owner"}']
+    gate.add_constraint(constraint("need-team", ["team"], match=pods))
+    assert gate.review(pod()).messages == ['you must provide labels: {"owner"}', 'you must provide labels: {"team"}']
+    gate.remove_constraint("K8sRequiredLabels", "need-owner")
+    assert gate.review(pod()).messages == ['you must provide labels: {"team"}']
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}
+    assert gate.review(namespace).messages == []
+    gate.add_constraint(constraint("any-kind", ["x"]))
+    assert gate.review(namespace).messages == ['you must provide labels: {"x"}']
