@@ -138,8 +138,13 @@ def test_numbers_beyond_decimals_exponent_range_are_parse_errors(literal):
         parse_module(f"package p\nx := {literal}\n")
 
 
-def test_fuzz_crash_huge_exponent_in_error_recovery():
-    text = FUZZ_CRASH_HUGE_EXPONENT[1:].decode("utf-8", "replace")
+# The same bug, found independently by fuzz/parser_fuzz.py after 514,356 inputs.
+FUZZ_CRASH_HUGE_EXPONENT_2 = b'\x01pultipl4606846\xbf\xc86suffi# 1000 * 2 ** \x14\xd6st.buz\n\nquz := 125e999068426241111111111111111111111111111111111111111111111111000 { true }\n\n# 1000 * 2 e_multiple("Ei") = 1152921504606846\xbf\xc86suffi# 1000 * 2 ** BAR\x14\xd650\x00\x00torage_multi0le("Pi") = 1125e99906842624000 { true }\n\n# 1th input.parameters.exemptImages\xff\xff\xff\xff\xff\xff\x00\xfd"]\n '
+
+
+@pytest.mark.parametrize("data", [FUZZ_CRASH_HUGE_EXPONENT, FUZZ_CRASH_HUGE_EXPONENT_2])
+def test_fuzz_crash_huge_exponent_in_error_recovery(data):
+    text = data[1:].decode("utf-8", "replace")
     for version in ("v1", "v0"):
         with pytest.raises(RegoParseError):
             parse_module(text, "fuzz.rego", rego_version=version)
