@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of the whole pipeline with atheris: parse, compile
 to Python, run.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Coverage-guided fuzzing of the Rego parser with atheris (libFuzzer).
 
 Any outcome other than an AST or `RegoParseError` is a bug: atheris reports
