@@ -100,8 +100,12 @@ def _decode_number(tok: Token) -> Scalar:
     text = str(tok)
     if "." in text or "e" in text or "E" in text:
         exact = Decimal(text)
-        if exact.adjusted() >= 1000:
-            fail(f"number {text} is out of range", tok)
+        if exact.is_zero():
+            return Scalar(0, loc_of(tok))
+        if not -1000 < exact.adjusted() < 1000:
+            # beyond float64 on both sides; 1e-999999999 would also take the
+            # Fraction below forever (a denominator of a billion digits)
+            fail(f"number {text[:40]} is out of range", tok)
         if exact == exact.to_integral_value():
             return Scalar(int(exact), loc_of(tok))
         approx = float(text)

@@ -148,3 +148,25 @@ def test_fuzz_crash_huge_exponent_in_error_recovery(data):
     for version in ("v1", "v0"):
         with pytest.raises(RegoParseError):
             parse_module(text, "fuzz.rego", rego_version=version)
+
+
+# Found by fuzz/parser_fuzz.py (a timeout): 1e-999999999 took forever, turning the
+# decimal into an exact fraction with a billion-digit denominator.
+@pytest.mark.parametrize("literal", ["1e-999999999", "0.5e-1000", "12.5e-99999"])
+def test_numbers_far_below_float_range_are_parse_errors_at_once(literal):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(RegoParseError, match="is out of range"):
+        parse_module(f"package p\nx := {literal}\n")
+    assert time.perf_counter() - started < 1
+
+
+def test_tiny_numbers_within_range_and_zeros_with_any_exponent():
+    from fractions import Fraction
+
+    (rule,) = parse_module("package p\nx := 1e-999\n").rules
+    assert rule.head.value.value == Fraction(1, 10 ** 999)
+    for zero in ("0e-999999999", "0.0e999999999", "0.000"):
+        (rule,) = parse_module(f"package p\nx := {zero}\n").rules
+        assert rule.head.value.value == 0
