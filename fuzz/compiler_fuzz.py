@@ -17,32 +17,21 @@ that escapes the runtime's error handling.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports():
-    import regolite
-    from regolite.errors import RegoError
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-INPUT = {"review": {"object": {"metadata": {"name": "x", "labels": {"a": "b"}},
-                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
-         "parameters": {"labels": ["a"], "n": 3}}
+with atheris.instrument_imports():
+    from tests.hardening.pipeline import compile_and_run
 
 
 def test_one_input(data: bytes) -> None:
     if not data:
         return
-    version = "v0" if data[0] % 2 else "v1"
-    text = data[1:].decode("utf-8", "replace")
-    try:
-        policy = regolite.compile({"fuzz.rego": text}, rego_version=version)
-    except RegoError:
-        return
-    for path in sorted(policy._functions):
-        try:
-            policy.eval_rule(path, input=INPUT, timeout=0.05, max_steps=10_000)
-        except RegoError:
-            pass
+    compile_and_run(data[1:].decode("utf-8", "replace"), "v0" if data[0] % 2 else "v1")
 
 
 def main() -> None:
