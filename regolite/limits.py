@@ -11,6 +11,7 @@ its step budget per review is `WEBHOOK_MAX_STEPS`.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 from regolite.values import TooDeep, from_json
@@ -20,24 +21,27 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 WEBHOOK_MAX_STEPS = 10_000_000  # loop iterations per webhook review: far beyond any library template's need
 
 
-def too_deep(value: Any, max_depth: Optional[int] = -1) -> Optional[str]:
-    """Why `value` breaks the depth limit ("nested more than N levels deep at $.a.b"),
-    else None. `max_depth` defaults to `MAX_DEPTH`; None means no limit."""
-    if max_depth is None:
-        return None
+class FileTooLarge(ValueError):
+    """A file over `MAX_DOCUMENT_BYTES`; the message says by how much."""
+
+
+def read_bounded(path: Any) -> bytes:
+    """A file's bytes, refused (FileTooLarge) over `MAX_DOCUMENT_BYTES` before
+    anything is read. OSError passes through for the caller to word."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise FileTooLarge(f"file too large: {size} bytes is more than the limit of {MAX_DOCUMENT_BYTES}")
+        return f.read()
+
+
+def too_deep(value: Any) -> Optional[str]:
+    """Why `value` breaks the depth limit ("nested more than N levels deep at
+    $.a.b"), else None. Reads `MAX_DEPTH` when called."""
     try:
-        from_json(value, MAX_DEPTH if max_depth == -1 else max_depth)
+        from_json(value, MAX_DEPTH)
     except TooDeep as e:
         return str(e)
     except (TypeError, ValueError, RecursionError):
         pass  # not the depth: the reader's own checks report these
-    return None
-
-
-def too_large(size: int, max_bytes: Optional[int] = -1) -> Optional[str]:
-    """Why a document of `size` bytes is refused, else None. `max_bytes`
-    defaults to `MAX_DOCUMENT_BYTES`; None means no limit."""
-    limit = MAX_DOCUMENT_BYTES if max_bytes == -1 else max_bytes
-    if limit is not None and size > limit:
-        return f"{size} bytes is more than the limit of {limit}"
     return None

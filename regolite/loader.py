@@ -16,7 +16,7 @@ from typing import Any
 
 from regolite import limits
 from regolite.errors import RegoError
-from regolite.limits import too_deep, too_large
+from regolite.limits import FileTooLarge, read_bounded, too_deep
 from regolite.runtime.ops import merge_objects
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -74,11 +74,9 @@ def _load_file(file: Path, prefix: tuple, out: Loaded) -> None:
 
 def read_text(file: Path) -> str:
     try:
-        with open(file, "rb") as f:
-            problem = too_large(os.fstat(f.fileno()).st_size)
-            if problem:
-                raise LoadError(f"file too large: {problem}", str(file))
-            return f.read().decode("utf-8")
+        return read_bounded(file).decode("utf-8")
+    except FileTooLarge as e:
+        raise LoadError(str(e), str(file)) from None
     except OSError as e:
         raise LoadError(e.strerror or str(e), str(file)) from None
     except UnicodeDecodeError as e:

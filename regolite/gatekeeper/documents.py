@@ -27,7 +27,7 @@ import yaml
 
 from regolite.ast import Location
 from regolite.errors import RegoError
-from regolite.limits import too_deep, too_large
+from regolite.limits import FileTooLarge, read_bounded, too_deep
 
 DOCUMENT_ERROR = "document_error"
 
@@ -97,11 +97,9 @@ def read_document_file(path: Union[str, Path], *, yaml_version: str = "1.2") -> 
     """Like `read_documents`, keeping where each object came from."""
     source = str(path)
     try:
-        with open(path, "rb") as f:
-            problem = too_large(os.fstat(f.fileno()).st_size)
-            if problem:
-                raise DocumentError(f"file too large: {problem}", source=source)
-            data = f.read()
+        data = read_bounded(path)
+    except FileTooLarge as e:
+        raise DocumentError(str(e), source=source) from None
     except OSError as e:
         raise DocumentError(f"cannot read file: {e.strerror or e}", source=source) from None
     return parse_documents(data, source=source, yaml_version=yaml_version)
