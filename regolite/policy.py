@@ -162,19 +162,7 @@ class Policy:
         """`eval_rule` for callers whose input and data are already valid Rego
         values (checked once by them, e.g. once per review): no conversion.
         `budget` may be shared by several evaluations (a review's constraints)."""
-        ctx = Context(input, data, False, None, budget)
-        direct = self._rule_functions.get(path, _ABSENT)
-        if direct is _ABSENT:
-            direct = self._rule_functions[path] = self._direct_function(path)
-        try:
-            if direct is None:
-                return self._value_of_unguarded(path, ctx)
-            value = direct(ctx)  # _value_of_unguarded's fast path, inlined: one call per constraint
-            return UNDEFINED if value is UNDEFINED else to_json(value)
-        except RecursionError:
-            raise _too_deep() from None
-        except TypeError as e:
-            raise _not_json(e) from None
+        return self._value_of(path, Context(input, data, False, None, budget))
 
     def _value_of(self, path: str, ctx: Context) -> Any:
         try:
