@@ -445,11 +445,9 @@ class BodyEmitter:
         operands = list(ref.terms[1:])
         if isinstance(head, Var) and head.name == "input":
             current = "inp"
-            ground = 0
-            while ground < len(operands) and isinstance(operands[ground], Scalar) and type(operands[ground].value) is str:
-                ground += 1
-            for k in range(ground, 0, -1):
-                var = self.hoisted.get(tuple(op.value for op in operands[:k]))
+            keys = ground_keys(operands)
+            for k in range(len(keys), 0, -1):
+                var = self.hoisted.get(keys[:k])
                 if var is not None:
                     current, operands = var, operands[k:]
                     break
@@ -591,6 +589,17 @@ def _fast_path(builtin, args: list) -> Optional[tuple]:
         elif not (_STRING_LITERAL.fullmatch(arg) and test == "type({}) is str"):
             return None
     return (" and ".join(guard) or None), expr.format(*args)
+
+
+def ground_keys(operands) -> tuple:
+    """The string keys a ref's operands start with: ("review", "object") for
+    input.review.object[x]."""
+    keys = []
+    for op in operands:
+        if not (isinstance(op, Scalar) and type(op.value) is str):
+            break
+        keys.append(op.value)
+    return tuple(keys)
 
 
 def _simple_constant(term: Term) -> bool:

@@ -21,7 +21,7 @@ from regolite import ast
 from regolite.ast import Call, Module, Ref, Rule, Scalar, Term, Var
 from regolite.builtins import REGISTRY
 from regolite.compiler import safety
-from regolite.compiler.emit_body import BodyEmitter, Symbols, UnboundVar, Unsupported
+from regolite.compiler.emit_body import BodyEmitter, Symbols, UnboundVar, Unsupported, ground_keys
 from regolite.compiler.resolve import ModuleScope, Resolver
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, RECURSION_ERROR, TYPE_ERROR, UNSAFE_VAR_ERROR, RegoError
@@ -635,12 +635,9 @@ class Program:
         for rule, _scope in group.defs:
             for node in ast.walk(rule):
                 if isinstance(node, Ref) and isinstance(node.terms[0], Var) and node.terms[0].name == "input":
-                    path: list = []
-                    for op in node.terms[1:]:
-                        if not (isinstance(op, Scalar) and type(op.value) is str):
-                            break
-                        path.append(op.value)
-                        uses[tuple(path)] = uses.get(tuple(path), 0) + 1
+                    keys = ground_keys(node.terms[1:])
+                    for k in range(1, len(keys) + 1):
+                        uses[keys[:k]] = uses.get(keys[:k], 0) + 1
         hoisted: dict = {}
         for path in sorted(p for p, n in uses.items() if n > 1):  # parents sort before their children
             parent = hoisted.get(path[:-1], "inp")
@@ -776,7 +773,7 @@ def _memoisable(group: Group) -> bool:
         r: Optional[Rule] = rule
         while r is not None:
             for node in ast.walk(r):
-                if isinstance(node, Call) and node.name in ("print", "internal.print"):
+                if isinstance(node, Call) and node.name in INLINE_EFFECTS:
                     return False
             r = r.else_
     return True
