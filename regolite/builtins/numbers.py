@@ -187,41 +187,6 @@ def round_(x):
 # --- ranges and random ----------------------------------------------------------
 
 
-@builtin(
-    "numbers.range",
-    args=(NUMBER, NUMBER),
-    result=array_of(NUMBER),
-    categories=NUMBERS,
-    check_args=False,
-    output_size=lambda a, b: _range_size(a, b),
-)
-def numbers_range(a, b):
-    start = big_int_operand(a, 1)
-    stop = big_int_operand(b, 2)
-    if start <= stop:
-        return _materialise(range(start, stop + 1))
-    return _materialise(range(start, stop - 1, -1))
-
-
-@builtin(
-    "numbers.range_step",
-    args=(NUMBER, NUMBER, NUMBER),
-    result=array_of(NUMBER),
-    categories=NUMBERS,
-    check_args=False,
-    output_size=lambda a, b, c: _range_size(a, b, c),
-)
-def numbers_range_step(a, b, c):
-    start = big_int_operand(a, 1)
-    stop = big_int_operand(b, 2)
-    step = big_int_operand(c, 3)
-    if step <= 0:
-        raise BuiltinError("step must be a positive number above zero")
-    if start <= stop:
-        return _materialise(range(start, stop + 1, step))
-    return _materialise(range(start, stop - 1, -step))
-
-
 def _range_size(a, b, c=1) -> int:
     """How many numbers numbers.range(_step) will make (0 for operands it refuses)."""
     try:
@@ -243,6 +208,42 @@ def _materialise(numbers: range) -> list:
     for i in range(0, len(numbers), _CHUNK):
         out.extend(numbers[i : i + _CHUNK])
     return out
+
+
+@builtin(
+    "numbers.range",
+    args=(NUMBER, NUMBER),
+    result=array_of(NUMBER),
+    categories=NUMBERS,
+    check_args=False,
+    output_size=_range_size,
+)
+def numbers_range(a, b):
+    start = big_int_operand(a, 1)
+    stop = big_int_operand(b, 2)
+    if start <= stop:
+        return _materialise(range(start, stop + 1))
+    return _materialise(range(start, stop - 1, -1))
+
+
+@builtin(
+    "numbers.range_step",
+    args=(NUMBER, NUMBER, NUMBER),
+    result=array_of(NUMBER),
+    categories=NUMBERS,
+    check_args=False,
+    output_size=_range_size,
+)
+def numbers_range_step(a, b, c):
+    start = big_int_operand(a, 1)
+    stop = big_int_operand(b, 2)
+    step = big_int_operand(c, 3)
+    if step <= 0:
+        raise BuiltinError("step must be a positive number above zero")
+    if start <= stop:
+        return _materialise(range(start, stop + 1, step))
+    return _materialise(range(start, stop - 1, -step))
+
 
 
 @builtin(
