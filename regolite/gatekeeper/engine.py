@@ -188,8 +188,8 @@ class Gatekeeper:
         with deadline(timeout):
             return self._review(item, namespace_object, budget, max_depth)
 
-    def _review(self, item: dict, namespace_object: Optional[dict], budget: Optional[Budget] = None,
-                max_depth: Optional[int] = MAX_DEPTH) -> ReviewResult:
+    def _review(self, item: dict, namespace_object: Optional[dict], budget: Optional[Budget],
+                max_depth: Optional[int]) -> ReviewResult:
         review = self._review_document(item, namespace_object)
         try:
             from_json(review, max_depth)  # checked once here, so each constraint's evaluation need not
