@@ -158,11 +158,13 @@ class Policy:
         with deadline(timeout):
             return self._value_of(path, ctx)
 
-    def _eval_trusted(self, path: str, input: Any, data: Any, budget: Optional[Budget] = None) -> Any:
+    def _eval_trusted(self, path: str, input: Any, data: Any, budget: Optional[Budget] = None,
+                      frozen: Optional[dict] = None) -> Any:
         """`eval_rule` for callers whose input and data are already valid Rego
         values (checked once by them, e.g. once per review): no conversion.
-        `budget` may be shared by several evaluations (a review's constraints)."""
-        return self._value_of(path, Context(input, data, False, None, budget))
+        `budget` and `frozen` (see `Context`) may be shared by several
+        evaluations of the same values (a review's constraints)."""
+        return self._value_of(path, Context(input, data, False, None, budget, frozen))
 
     def _value_of(self, path: str, ctx: Context) -> Any:
         try:

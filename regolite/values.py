@@ -80,6 +80,21 @@ class RegoSet:
     def add(self, value: Any) -> None:
         self._items.setdefault(value if type(value) is str else freeze(value), value)
 
+    def add_known(self, value: Any, frozen: dict) -> None:
+        """`add`, remembering the frozen keys of arrays and objects by identity
+        in `frozen` (an evaluation's cache, see `Context.frozen`): the same
+        input object added to sets by many rules is frozen once."""
+        t = type(value)
+        if t is str:
+            self._items.setdefault(value, value)
+        elif t is dict or t is list:
+            hit = frozen.get(id(value))
+            if hit is None or hit[0] is not value:
+                hit = frozen[id(value)] = (value, freeze(value))
+            self._items.setdefault(hit[1], value)
+        else:
+            self._items.setdefault(freeze(value), value)
+
     def __contains__(self, value: Any) -> bool:
         return (value if type(value) is str else freeze(value)) in self._items
 

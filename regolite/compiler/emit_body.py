@@ -417,6 +417,15 @@ class BodyEmitter:
             return "template_text((" + "".join(p + ", " for p in parts) + "))"
         raise Unsupported(f"term {type(term).__name__}")
 
+    def set_add(self, target: str, term) -> str:
+        """The statement adding `term`'s value to the set `target`. A value that
+        may be an existing array or object (from input, data or a rule) has its
+        frozen key remembered for the rest of the evaluation; a literal is new
+        each time, so there is nothing to remember."""
+        if isinstance(term, (Var, Ref, Call)):
+            return f"{target}.add_known({self.value(term)}, c.frozen)"
+        return f"{target}.add({self.value(term)})"
+
     def comprehension(self, term) -> str:
         fn = self.w.name("comp")
         out = self.w.name("out")
@@ -428,7 +437,7 @@ class BodyEmitter:
             self.nested(body, lambda: self.w.line(f"{out}.append({self.value(term.term)})"))
         elif isinstance(term, SetComprehension):
             self.w.line(f"{out} = RegoSet()")
-            self.nested(body, lambda: self.w.line(f"{out}.add({self.value(term.term)})"))
+            self.nested(body, lambda: self.w.line(self.set_add(out, term.term)))
         else:
             self.w.line(f"{out} = {{}}")
             loc = self.w.constant(term.loc)

@@ -659,7 +659,7 @@ class Program:
 
         def solution():
             if group.kind == "set":
-                w.line(f"result.add({emitter.value(head.key)})")
+                w.line(emitter.set_add("result", head.key))
                 return
             parts = ", ".join(emitter.value(t) for t in _suffix(head, group))
             if head.value is None:  # multi-value: `a[x] contains y`

@@ -206,6 +206,7 @@ class Gatekeeper:
         problems: list[str] = []
         point = self.enforcement_point
         data = {"inventory": self.inventory.as_data()}
+        frozen: dict = {}  # set keys of the review's objects, frozen once for all constraints
         for constraint in self._candidates(target):
             actions = constraint.actions_for(point)
             if not actions:
@@ -219,7 +220,7 @@ class Gatekeeper:
                                       None, has_metadata=False))
                 continue
             try:
-                results.extend(self._evaluate(constraint, review, data, scoped, budget))
+                results.extend(self._evaluate(constraint, review, data, scoped, budget, frozen))
             except ReviewError as e:
                 problems.append(f"{constraint.kind}/{constraint.name} ({constraint.source}): {e.message}")
         results.sort(key=lambda r: (r.enforcement_action, r.msg.encode("utf-8", "surrogatepass")))
@@ -258,7 +259,7 @@ class Gatekeeper:
         return sorted(seen.values(), key=lambda c: (c.kind, c.name))
 
     def _evaluate(self, constraint: Constraint, review: dict, data: dict, scoped: list,
-                  budget: Optional[Budget] = None) -> list:
+                  budget: Optional[Budget] = None, frozen: Optional[dict] = None) -> list:
         template = constraint.template
         action = constraint.enforcement_action
         try:
@@ -266,7 +267,7 @@ class Gatekeeper:
                 raise ReviewError(f"no template for constraint kind {constraint.kind}")
             policy = template.policy()
             value = policy._eval_trusted(template.violation_rule, make_input(review, constraint.parameters), data,
-                                         budget)
+                                         budget, frozen)
         except RegoEvalError as e:
             if e.code == EVAL_STEP_LIMIT_ERROR:
                 raise  # the budget is the whole review's: it fails as a missed deadline does

@@ -15,9 +15,11 @@ from regolite.values import to_text
 
 
 class Context:
-    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache", "shared", "budget")
+    __slots__ = ("input", "data", "memo", "strict", "data_with", "mocks", "out", "cache", "shared", "budget",
+                 "frozen")
 
-    def __init__(self, input: Any, data: Any, strict: bool = False, out=None, budget: Optional[Budget] = None) -> None:
+    def __init__(self, input: Any, data: Any, strict: bool = False, out=None, budget: Optional[Budget] = None,
+                 frozen: Optional[dict] = None) -> None:
         self.input = input
         self.data = data
         self.memo: dict = {}
@@ -28,6 +30,10 @@ class Context:
         self.cache: dict = {}  # per-query results of nondeterministic builtins
         self.shared = not strict  # may pure functions' results be kept across queries?
         self.budget = NO_LIMIT if budget is None else budget  # loop iterations left (see ops.values)
+        # Frozen set keys of arrays and objects by identity (RegoSet.add_known). Values
+        # are never changed once built, and each entry holds its value, so an id is
+        # not reused while the entry lives. A review shares one among its constraints.
+        self.frozen: dict = {} if frozen is None else frozen
 
     def builtin_error(self, error, name: str, loc: Any) -> Any:
         """A builtin failed: an error in strict mode, else the call is undefined."""
@@ -95,7 +101,7 @@ class Context:
         kind, target, target_name = replacement
         if kind == "value":
             return target
-        inner = Context(self.input, self.data, self.strict, self.out, self.budget)
+        inner = Context(self.input, self.data, self.strict, self.out, self.budget, self.frozen)
         inner.data_with = self.data_with
         inner.cache = self.cache
         return self._call(target, kind == "function", target_name or name, args, loc, inner)
@@ -131,7 +137,7 @@ class Context:
         return MISSING
 
     def with_(self, *replacements) -> "Context":
-        c = Context(self.input, self.data, self.strict, self.out, self.budget)
+        c = Context(self.input, self.data, self.strict, self.out, self.budget, self.frozen)
         c.data_with = self.data_with
         c.mocks = self.mocks
         c.shared = self.shared

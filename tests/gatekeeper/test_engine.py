@@ -196,3 +196,33 @@ def test_constraints_added_or_removed_between_reviews_take_effect(gate):
     assert gate.review(namespace).messages == []
     gate.add_constraint(constraint("any-kind", ["x"]))
     assert gate.review(namespace).messages == ['you must provide labels: {"x"}']
+
+
+def test_a_review_freezes_each_object_once_for_all_its_constraints(monkeypatch):
+    # Templates that collect the object's containers into a set share the frozen
+    # keys: the container is frozen once per review, not once per constraint.
+    template = {**TEMPLATE, "metadata": {"name": "k8scontainers"}, "spec": {
+        "crd": {"spec": {"names": {"kind": "K8sContainers"}, "validation": {"openAPIV3Schema": {
+            "type": "object", "properties": {"image": {"type": "string"}}}}}},
+        "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": """package k8scontainers
+containers[c] { c := input.review.object.spec.containers[_] }
+violation[{"msg": msg}] {
+  c := containers[_]
+  c.image == input.parameters.image
+  msg := sprintf("%v uses %v", [c.name, c.image])
+}
+"""}]}}
+    g = Gatekeeper()
+    g.add_template(template)
+    for i, image in enumerate(["nginx", "redis", "nginx"]):
+        g.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sContainers",
+                          "metadata": {"name": f"c{i}"}, "spec": {"parameters": {"image": image}}})
+    container = {"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}
+    import regolite.values as values
+
+    frozen = []
+    real = values.freeze
+    monkeypatch.setattr(values, "freeze", lambda v: (frozen.append(v) if v is container else None) or real(v))
+    result = g.review({**pod(), "spec": {"containers": [container]}})
+    assert [r.msg for r in result.results] == ["web uses nginx", "web uses nginx"]
+    assert len(frozen) == 1

@@ -361,3 +361,32 @@ def test_type_name_and_is_value():
         type_name((1,))
     assert not is_value((1,))
     assert not is_value(UNDEFINED)
+
+
+def test_add_known_freezes_an_object_once_per_cache():
+    container = {"name": "c", "ports": [{"containerPort": 80}]}
+    frozen: dict = {}
+    a, b = RegoSet(), RegoSet()
+    a.add_known(container, frozen)
+    b.add_known(container, frozen)
+    assert list(frozen) == [id(container)]
+    assert frozen[id(container)] == (container, freeze(container))
+    assert a == b == RegoSet([{"name": "c", "ports": [{"containerPort": 80.0}]}])
+
+
+def test_add_known_checks_the_cached_value_is_the_same_object():
+    # An entry for another object under the same id (as if the id were reused)
+    # must not give its key to this one.
+    other, value = {"a": 1}, {"b": 2}
+    frozen = {id(value): (other, freeze(other))}
+    s = RegoSet()
+    s.add_known(value, frozen)
+    assert s == RegoSet([value]) and {"a": 1} not in s
+    assert frozen[id(value)] == (value, freeze(value))
+
+
+def test_add_known_keeps_rego_equality_for_scalars_and_sets():
+    s = RegoSet()
+    for v in (True, 1, 1.0, "x", None, RegoSet([1])):
+        s.add_known(v, {})
+    assert len(s) == 5 and True in s and 1 in s and RegoSet([1.0]) in s
