@@ -14,6 +14,7 @@ plain base data.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -587,14 +588,12 @@ class Program:
             self.function_prologue(w)
             hoisted = self.hoist_input_paths(w, group)
             w.line("result = RegoSet()")
-            for rule, _scope in group.defs:
-                self._emit_inline_definition(w, group, rule, hoisted)
+            self._emit_inline_definitions(w, group, hoisted)
         else:  # object (partial object / ref head with variables)
             self.function_prologue(w)
             hoisted = self.hoist_input_paths(w, group)
             w.line("result = {}")
-            for rule, _scope in group.defs:
-                self._emit_inline_definition(w, group, rule, hoisted)
+            self._emit_inline_definitions(w, group, hoisted)
             node = self._node(group.path)
             for key, child in sorted(node.children.items()):
                 if child.group is not None and child.group.kind != "function":
@@ -646,29 +645,63 @@ class Program:
             w.line(f"{name} = {parent}.get({key}, U) if type({parent}) is dict else index({parent}, {key})")
         return hoisted
 
-    def _emit_inline_definition(self, w: CodeWriter, group: Group, rule: Rule, hoisted: dict) -> None:
-        """One definition of a set or object rule, written into the group's
-        function: each solution goes straight into `result`."""
-        w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
-        symbols = Symbols(w)
-        emitter = BodyEmitter(self, w, symbols, hoisted)
-        w.line("for _ in ONCE:", rule.loc)
-        w.indent()
-        start = w.level
-        head = rule.head
+    def _emit_inline_definitions(self, w: CodeWriter, group: Group, hoisted: dict) -> None:
+        """The definitions of a set or object rule, written into the group's
+        function: each solution goes straight into `result`.
 
-        def solution():
-            if group.kind == "set":
-                w.line(emitter.set_add("result", head.key))
-                return
-            parts = ", ".join(emitter.value(t) for t in _suffix(head, group))
-            if head.value is None:  # multi-value: `a[x] contains y`
-                w.line(f"add_at_path(result, ({parts},), {emitter.value(head.key)})")
+        Consecutive definitions whose bodies start with the same expressions
+        (`container := input.review.object.spec.containers[_]; not
+        is_exempt(container)`) evaluate them once: each definition goes on
+        from their solutions in a block of its own, so the results are those
+        of evaluating every definition separately."""
+        emitter = BodyEmitter(self, w, Symbols(w), hoisted)
+        branches = [_numbered_wildcards(rule, self.order(rule.body, set())) for rule, _scope in group.defs]
+        self._emit_branches(w, emitter, group, branches, 0)
+
+    def _emit_branches(self, w: CodeWriter, emitter: BodyEmitter, group: Group, branches: list,
+                       shared: int) -> None:
+        """`branches` (rule, ordered body) all start with the same `shared` expressions,
+        already emitted; write the rest of each, sharing further common prefixes."""
+        i = 0
+        while i < len(branches):
+            rule, body = branches[i]
+            j = i + 1
+            if shared < len(body) and _shareable(body[shared]):
+                while j < len(branches) and branches[j][1][shared:shared + 1] == (body[shared],):
+                    j += 1
+            if j == i + 1:
+                w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
+                line = rule.loc if shared == 0 else None
+                saved = emitter.sym.copy_bound()
+                w.line("for _ in ONCE:", line)
+                w.indent()
+                emitter.body(body[shared:], lambda rule=rule: self._inline_solution(w, emitter, group, rule))
+                w.outdent()
+                emitter.sym.bound = saved
             else:
-                w.line(f"set_path(result, ({parts},), {emitter.value(head.value)})")
+                rows = ", ".join(f"{r.loc.row}:{r.loc.col}" for r, _ in branches[i:j])
+                w.comment(f"definitions of {group.text!r} at {rows} share their next expression")
+                saved = emitter.sym.copy_bound()
+                w.line("for _ in ONCE:", rule.loc if shared == 0 else None)
+                w.indent()
+                start = w.level
+                emitter.expr(body[shared])
+                self._emit_branches(w, emitter, group, branches[i:j], shared + 1)
+                w.outdent(w.level - start + 1)
+                emitter.sym.bound = saved
+            i = j
 
-        emitter.body(self.order(rule.body, symbols.copy_bound()), solution)
-        w.outdent(w.level - start + 1)
+    @staticmethod
+    def _inline_solution(w: CodeWriter, emitter: BodyEmitter, group: Group, rule: Rule) -> None:
+        head = rule.head
+        if group.kind == "set":
+            w.line(emitter.set_add("result", head.key))
+            return
+        parts = ", ".join(emitter.value(t) for t in _suffix(head, group))
+        if head.value is None:  # multi-value: `a[x] contains y`
+            w.line(f"add_at_path(result, ({parts},), {emitter.value(head.key)})")
+        else:
+            w.line(f"set_path(result, ({parts},), {emitter.value(head.value)})")
 
     def _emit_definition(self, w: CodeWriter, group: Group, rule: Rule, name: str, params: str) -> bool:
         """One definition of a complete rule or function (with its else chain)
@@ -738,6 +771,47 @@ class _CompileErrors(Exception):
     def __init__(self, errors: list) -> None:
         super().__init__(errors)
         self.errors = errors
+
+
+def _numbered_wildcards(rule: Rule, body: tuple) -> tuple:
+    """The rule and its ordered body with generated vars (`$12`, from `_`) renamed
+    `$0`, `$1`... in the order the body first uses them: two bodies that start
+    with the same expressions then compare equal over them."""
+    names: dict[str, str] = {}
+    for node in ast.walk(ast.Rule(rule.head, body, loc=rule.loc)):
+        if isinstance(node, Var) and node.name.startswith("$") and node.name not in names:
+            names[node.name] = f"${len(names)}"
+    if all(old == new for old, new in names.items()):
+        return rule, body
+    renamed = _renamed(ast.Rule(rule.head, body, loc=rule.loc), names)
+    return dataclasses.replace(rule, head=renamed.head), renamed.body
+
+
+def _renamed(node: Any, names: dict) -> Any:
+    """`node` with the vars named in `names` renamed."""
+    if isinstance(node, Var):
+        new = names.get(node.name)
+        return node if new is None else dataclasses.replace(node, name=new)
+    if isinstance(node, tuple):
+        return tuple(_renamed(item, names) for item in node)
+    if not isinstance(node, ast.Node):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        if f.name != "loc":
+            value = getattr(node, f.name)
+            new = _renamed(value, names)
+            if new != value or type(new) is not type(value):
+                changes[f.name] = new
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _shareable(expr: ast.Expr) -> bool:
+    """May definitions that start with `expr` evaluate it once between them? Not
+    if it prints (each definition prints) or has a `with` (its own context)."""
+    return not expr.with_ and not any(
+        isinstance(node, Call) and node.name in INLINE_EFFECTS for node in ast.walk(expr)
+    )
 
 
 def _suffix(head: ast.Head, group: Group) -> list:

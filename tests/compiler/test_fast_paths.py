@@ -218,3 +218,84 @@ def test_an_embedders_replacement_is_called_not_inlined():
         assert p.eval_rule("data.x.n", input=[1]) == 42
     finally:
         REGISTRY["count"] = original
+
+
+SHARED_PREFIX = """
+package x
+
+import rego.v1
+
+# three definitions start with the same two expressions (wildcards and all)
+problems contains msg if {
+  c := input.spec[kind][_]
+  not exempt(c)
+  not c.limits
+  msg := sprintf("%s %s: no limits", [kind, c.name])
+}
+problems contains msg if {
+  c := input.spec[kind][_]
+  not exempt(c)
+  c.limits.cpu == ""
+  msg := sprintf("%s %s: empty cpu", [kind, c.name])
+}
+problems contains msg if {
+  c := input.spec[kind][_]
+  not exempt(c)
+  c.privileged
+  msg := sprintf("%s %s: privileged", [kind, c.name])
+}
+problems contains "no spec" if not input.spec
+
+exempt(c) if c.name in input.exempt
+
+by_name[c.name] := "limited" if { c := input.spec.containers[_]; c.limits }
+by_name[c.name] := "privileged" if { c := input.spec.containers[_]; c.privileged }
+
+noisy contains c.name if { c := input.spec.containers[_]; print("saw", c.name); c.limits }
+noisy contains c.name if { c := input.spec.containers[_]; print("saw", c.name); c.privileged }
+"""
+
+
+@pytest.fixture(scope="module")
+def shared_prefix():
+    return regolite.compile({"a.rego": SHARED_PREFIX})
+
+
+def _problems(spec, exempt=()):
+    return {"spec": spec, "exempt": list(exempt)}
+
+
+def test_definitions_with_a_common_prefix_loop_once(shared_prefix):
+    source = shared_prefix.source
+    header = "# definitions of 'data.x.problems' at 7:1, 13:1, 19:1 share their next expression"
+    assert source.count(header) == 2  # the iteration, then `not exempt(c)`
+    assert source.count("for k") == 1  # spec's keys are iterated once for the three definitions
+
+
+def test_definitions_with_a_common_prefix_keep_their_own_results(shared_prefix):
+    spec = {
+        "containers": [{"name": "a"}, {"name": "b", "limits": {"cpu": ""}, "privileged": True},
+                       {"name": "skip"}, {"name": "ok", "limits": {"cpu": "1"}}],
+        "initContainers": [{"name": "i", "privileged": False}],
+    }
+    assert shared_prefix.eval_rule("data.x.problems", input=_problems(spec, ["skip"])) == [
+        "containers a: no limits", "containers b: empty cpu", "containers b: privileged", "initContainers i: no limits",
+    ]
+    assert shared_prefix.eval_rule("data.x.problems", input={"exempt": []}) == ["no spec"]
+
+
+def test_object_definitions_with_a_common_prefix_still_conflict(shared_prefix):
+    spec = {"containers": [{"name": "a", "limits": {}}, {"name": "b", "privileged": True}]}
+    assert shared_prefix.eval_rule("data.x.by_name", input=_problems(spec)) == {"a": "limited", "b": "privileged"}
+    spec["containers"].append({"name": "c", "limits": {}, "privileged": True})
+    with pytest.raises(RegoEvalError) as info:
+        shared_prefix.eval_rule("data.x.by_name", input=_problems(spec))
+    assert info.value.code == "eval_conflict_error"
+
+
+def test_a_print_in_common_is_not_shared(shared_prefix):
+    lines = []
+    spec = {"containers": [{"name": "a", "limits": {}}]}
+    result = shared_prefix.query("data.x.noisy", input=_problems(spec), print_to=lines.append)
+    assert result[0]["expressions"] == [["a"]]
+    assert lines == ["saw a", "saw a"]
