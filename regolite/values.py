@@ -128,6 +128,8 @@ class RegoSet:
 
     def sorted(self) -> list:
         """The elements in OPA's order (the order OPA iterates and prints sets)."""
+        if len(self._items) < 2:
+            return list(self._items.values())
         return sorted(self._items.values(), key=sort_key)
 
     def frozen_keys(self):

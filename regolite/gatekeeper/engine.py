@@ -12,6 +12,7 @@ AdmissionReview into Gatekeeper's response (§6.6).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -105,7 +106,10 @@ class Gatekeeper:
         self.inventory = Inventory()
         self._by_kind: dict[tuple, list] = {}
         self._any_kind: list = []
-        self._matchers: dict[tuple, Any] = {}  # constraint key -> compile_match(constraint.match)
+        # constraint key -> compile_match(constraint.match), one shared by every constraint
+        # whose match is the same, so that a review works each distinct match out once
+        self._matchers: dict[tuple, Any] = {}
+        self._matchers_by_text: dict[str, list] = {}  # canonical match text -> [matcher, users]
         self._candidate_lists: dict[frozenset, list] = {}  # target kinds -> _candidates' answer
 
     # --- loading -------------------------------------------------------------------
@@ -146,7 +150,7 @@ class Gatekeeper:
             constraint.template = self.templates.get(constraint.kind.lower())
         self.remove_constraint(constraint.kind, constraint.name)
         self.constraints[constraint.key] = constraint
-        self._matchers[constraint.key] = compile_match(constraint.match)
+        self._matchers[constraint.key] = self._shared_matcher(constraint.match)
         self._candidate_lists.clear()
         keys = kind_keys(constraint.match)
         if keys is None:
@@ -156,9 +160,26 @@ class Gatekeeper:
                 self._by_kind.setdefault(key, []).append(constraint)
         return constraint
 
+    def _shared_matcher(self, match: Any):
+        """The compiled matcher of another constraint with the same `match`, if any."""
+        text = _match_text(match)
+        if text is None:
+            return compile_match(match)
+        entry = self._matchers_by_text.get(text)
+        if entry is None:
+            entry = self._matchers_by_text[text] = [compile_match(match), 0]
+        entry[1] += 1
+        return entry[0]
+
     def remove_constraint(self, kind: str, name: str) -> None:
         old = self.constraints.pop((kind, name), None)
         self._matchers.pop((kind, name), None)
+        text = None if old is None else _match_text(old.match)
+        entry = self._matchers_by_text.get(text) if text is not None else None
+        if entry is not None:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._matchers_by_text[text]
         self._candidate_lists.clear()
         if old is None:
             return
@@ -207,16 +228,24 @@ class Gatekeeper:
         point = self.enforcement_point
         data = {"inventory": self.inventory.as_data()}
         frozen: dict = {}  # set keys of the review's objects, frozen once for all constraints
+        verdicts: dict = {}  # matcher -> True, False or the MatchError, for constraints sharing a match
         for constraint in self._candidates(target):
             actions = constraint.actions_for(point)
             if not actions:
                 continue
             scoped = constraint.scoped_actions_for(point)
-            try:
-                if not matches(constraint.match, target, self._matchers.get(constraint.key)):
-                    continue
-            except MatchError as e:
-                results.append(Result(e.autoreject_message, constraint, constraint.enforcement_action, scoped,
+            matcher = self._matchers[constraint.key]
+            verdict = verdicts.get(matcher)
+            if verdict is None:
+                try:
+                    verdict = matches(constraint.match, target, matcher)
+                except MatchError as e:
+                    verdict = e
+                verdicts[matcher] = verdict
+            if verdict is False:
+                continue
+            if verdict is not True:
+                results.append(Result(verdict.autoreject_message, constraint, constraint.enforcement_action, scoped,
                                       None, has_metadata=False))
                 continue
             try:
@@ -314,6 +343,14 @@ class Gatekeeper:
             response = {"allowed": False, "status": {"code": 500, "message": f"error reviewing resource {name}: {e}"}}
         response = {"uid": uid, **response}
         return {"apiVersion": api_version, "kind": "AdmissionReview", "response": response}
+
+
+def _match_text(match: Any) -> Optional[str]:
+    """`spec.match` as canonical JSON text (None if it is not JSON data)."""
+    try:
+        return json.dumps(match, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
 
 
 def effective_actions(result: Result) -> list:

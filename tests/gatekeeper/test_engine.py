@@ -226,3 +226,24 @@ violation[{"msg": msg}] {
     result = g.review({**pod(), "spec": {"containers": [container]}})
     assert [r.msg for r in result.results] == ["web uses nginx", "web uses nginx"]
     assert len(frozen) == 1
+
+
+def test_constraints_with_the_same_match_share_one_verdict_per_review(gate):
+    pods = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}], "namespaces": ["default"]}
+    same = {"namespaces": ["default"], "kinds": [{"kinds": ["Pod"], "apiGroups": [""]}]}  # keys in another order
+    gate.add_constraint(constraint("a", ["a"], match=pods))
+    gate.add_constraint(constraint("b", ["b"], match=same))
+    gate.add_constraint(constraint("c", ["c"], match={"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}))
+    keys = [("K8sRequiredLabels", n) for n in "abc"]
+    assert gate._matchers[keys[0]] is gate._matchers[keys[1]] is not gate._matchers[keys[2]]
+    assert gate.review(pod()).messages == [f'you must provide labels: {{"{n}"}}' for n in "abc"]
+    assert gate.review(pod(namespace="other")).messages == ['you must provide labels: {"c"}']
+    # an error of the shared match is every sharing constraint's result
+    bad = {"kinds": [{"kinds": ["Pod"]}], "namespaceSelector": {"matchLabels": {"team": "x"}}}  # namespace unknown
+    gate.add_constraint(constraint("a", ["a"], match=bad))
+    gate.add_constraint(constraint("b", ["b"], match=bad))
+    failed = [r for r in gate.review(pod()).results if r.constraint.name in ("a", "b")]
+    assert len(failed) == 2 and failed[0].msg == failed[1].msg and "missing Namespace" in failed[0].msg
+    for name in "abc":
+        gate.remove_constraint("K8sRequiredLabels", name)
+    assert gate._matchers == {} and gate._matchers_by_text == {}
