@@ -416,8 +416,11 @@ def from_json(value: Any, max_depth: Optional[int] = None) -> Any:
     (NaN or infinity; with `max_depth`, collections nested deeper than
     that), naming the path of the offending part.
     """
+    depth = _NO_DEPTH_LIMIT if max_depth is None else max_depth
+    if _plain(value, depth):
+        return value
     try:
-        return _from_json(value, _NO_DEPTH_LIMIT if max_depth is None else max_depth)
+        return _from_json(value, depth)
     except _BadValue as bad:
         path = "$" + "".join(reversed(bad.path))
         if len(path) > 100:
@@ -471,6 +474,44 @@ class _BadValue(Exception):
         self.error_type = error_type
         self.reason = reason
         self.path: list[str] = []
+
+
+def _plain(value: Any, depth: int) -> bool:
+    """Is `value` already a valid Rego value made only of exact JSON types
+    (str keys, finite floats), nested at most `depth` levels? The common case,
+    checked without building anything; anything else goes to _from_json."""
+    t = type(value)
+    if t is dict:
+        if depth <= 0:
+            return False
+        for k, v in value.items():
+            if type(k) is not str:
+                return False
+            t = type(v)
+            if t is str or t is int or t is bool or v is None:
+                continue
+            if t is float:
+                if v - v != 0.0:  # NaN or an infinity
+                    return False
+            elif not _plain(v, depth - 1):
+                return False
+        return True
+    if t is list:
+        if depth <= 0:
+            return False
+        for v in value:
+            t = type(v)
+            if t is str or t is int or t is bool or v is None:
+                continue
+            if t is float:
+                if v - v != 0.0:
+                    return False
+            elif not _plain(v, depth - 1):
+                return False
+        return True
+    if t is str or t is int or t is bool or value is None:
+        return True
+    return t is float and value - value == 0.0
 
 
 def _from_json(value: Any, depth: int) -> Any:

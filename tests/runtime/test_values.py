@@ -390,3 +390,41 @@ def test_add_known_keeps_rego_equality_for_scalars_and_sets():
     for v in (True, 1, 1.0, "x", None, RegoSet([1])):
         s.add_known(v, {})
     assert len(s) == 5 and True in s and 1 in s and RegoSet([1.0]) in s
+
+
+json_like = st.recursive(
+    st.one_of(scalars, st.sampled_from([float("nan"), float("inf"), -float("inf")]), st.binary(max_size=2)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=2), st.integers(-2, 2)), children, max_size=3),
+    ),
+    max_leaves=10,
+)
+
+
+def _slow_from_json(value, max_depth):
+    """from_json without its check for plain input (the reference)."""
+    import regolite.values as module
+
+    plain = module._plain
+    module._plain = lambda v, d: False
+    try:
+        return from_json(value, max_depth)
+    finally:
+        module._plain = plain
+
+
+@settings(max_examples=400)
+@given(json_like, st.one_of(st.none(), st.integers(0, 4)))
+def test_from_json_fast_check_agrees_with_the_full_conversion(value, max_depth):
+    try:
+        expected = ("ok", _slow_from_json(value, max_depth))
+    except (TypeError, ValueError) as e:
+        expected = (type(e), str(e))
+    try:
+        got = from_json(value, max_depth)
+    except (TypeError, ValueError) as e:
+        assert (type(e), str(e)) == expected
+    else:
+        assert expected[0] == "ok" and equal(got, expected[1]) and type(got) is type(expected[1])
