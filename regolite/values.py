@@ -340,7 +340,7 @@ def to_json(value: Any) -> Any:
     if t is dict:
         return _dict_to_json(value)
     if t is RegoSet:
-        return [to_json(v) for v in value.sorted()]
+        return [to_json(v) for v in value.sorted()] if value._items else []
     if t is tuple:  # from a caller's input, used as given
         return [to_json(v) for v in value]
     raise TypeError(f"not a Rego value: {t.__name__}")
