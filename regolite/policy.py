@@ -34,6 +34,8 @@ RUNTIME_NAMES = {
     "index_base": ops.index_base,
     "items": ops.items,
     "values": ops.values,
+    "items_in_order": ops.items_in_order,
+    "values_in_order": ops.values_in_order,
     "thaw_key": ops.thaw_key,
     "SCALAR_KEYS": (str, int, float),
     "SHARED_KEYS": (str, int),  # exact types: True is not 1, 1.0 is kept apart from 1
@@ -251,6 +253,7 @@ def _compile_query(policy: Policy, text: str) -> _CompiledQuery:
     w = CodeWriter()
     symbols = Symbols(w)
     emitter = BodyEmitter(program, w, symbols)
+    emitter.in_order = True  # a query's results come in the order its loops find them, as OPA's
     user_vars = sorted({v.name for e in body for v in _vars(e) if not v.is_wildcard and "#" not in v.name})
     try:
         ordered = program.order(body, set())

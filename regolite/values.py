@@ -198,6 +198,13 @@ def object_items(obj: dict) -> Iterator[tuple[Any, Any]]:
         yield (k if type(k) is str else thaw(k)), v
 
 
+def sorted_object_items(obj: dict) -> list:
+    """(thawed key, value) pairs in OPA's key order (the order OPA iterates objects)."""
+    if all(type(k) is str for k in obj):
+        return [(k, obj[k]) for k in sorted(obj)]
+    return sorted(object_items(obj), key=lambda kv: sort_key(kv[0]))
+
+
 def object_keys(obj: dict) -> Iterator[Any]:
     """The keys of an object, thawed."""
     for k in obj:

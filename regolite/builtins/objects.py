@@ -36,6 +36,7 @@ from regolite.values import (
     freeze,
     object_items,
     sort_key,
+    sorted_object_items,
     type_name,
 )
 from regolite.values import object_get as lookup  # the builtins take the plain names
@@ -274,13 +275,6 @@ def _child(container, segment):
     return UNDEFINED
 
 
-def _sorted_items(obj: dict) -> list:
-    """(thawed key, value) pairs in OPA's key order."""
-    if all(type(k) is str for k in obj):
-        return [(k, obj[k]) for k in sorted(obj)]
-    return sorted(object_items(obj), key=lambda kv: sort_key(kv[0]))
-
-
 def _walk(path: list, x) -> Iterator[list]:
     yield [path[:], x]
     t = type(x)
@@ -290,7 +284,7 @@ def _walk(path: list, x) -> Iterator[list]:
             yield from _walk(path, v)
             path.pop()
     elif t is dict:
-        for k, v in _sorted_items(x):
+        for k, v in sorted_object_items(x):
             path.append(k)
             yield from _walk(path, v)
             path.pop()

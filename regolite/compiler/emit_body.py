@@ -78,6 +78,9 @@ class BodyEmitter:
         # ground paths under `input` the enclosing function looked up once at its start
         # (path tuple -> variable holding the value or U); see Program.hoist_input_paths
         self.hoisted = hoisted or {}
+        # Loops iterate objects and sets in OPA's order only where the order shows:
+        # in the body of an array comprehension (its elements come in loop order).
+        self.in_order = False
 
     # --- bodies ---------------------------------------------------------------
 
@@ -204,12 +207,12 @@ class BodyEmitter:
         coll = self.value(coll_term)
         if len(targets) == 1:
             x = self.w.name("t")
-            self.w.line(f"for {x} in values({coll}, c):")
+            self.w.line(f"for {x} in {self._values()}({coll}, c):")
             self.w.indent()
             self.unify_value(targets[0], x)
         else:
             k, v = self.w.name("t"), self.w.name("t")
-            self.w.line(f"for {k}, {v} in items({coll}, c):")
+            self.w.line(f"for {k}, {v} in {self._items()}({coll}, c):")
             self.w.indent()
             self.w.line(f"if type({k}) is not str and type({k}) is not int: {k} = thaw_key({k})")
             self.unify_value(targets[0], k)
@@ -432,6 +435,7 @@ class BodyEmitter:
         self.w.line(f"def {fn}():")
         self.w.indent()
         body = self.program.order(term.body, self.sym.copy_bound())
+        outer_order, self.in_order = self.in_order, isinstance(term, ArrayComprehension)
         if isinstance(term, ArrayComprehension):
             self.w.line(f"{out} = []")
             self.nested(body, lambda: self.w.line(f"{out}.append({self.value(term.term)})"))
@@ -445,9 +449,16 @@ class BodyEmitter:
                 body,
                 lambda: self.w.line(f"object_insert({out}, {self.value(term.key)}, {self.value(term.value)}, {loc})"),
             )
+        self.in_order = outer_order
         self.w.line(f"return {out}")
         self.w.outdent()
         return f"{fn}()"
+
+    def _values(self) -> str:
+        return "values_in_order" if self.in_order else "values"
+
+    def _items(self) -> str:
+        return "items_in_order" if self.in_order else "items"
 
     def ref(self, ref: Ref) -> str:
         head = ref.terms[0]
@@ -484,11 +495,11 @@ class BodyEmitter:
             self.fail(f"{tmp} is U")
             return tmp
         if isinstance(op, Var) and op.is_wildcard:
-            self.w.line(f"for {tmp} in values({current}, c):")
+            self.w.line(f"for {tmp} in {self._values()}({current}, c):")
             self.w.indent()
             return tmp
         key = self.w.name("k")
-        self.w.line(f"for {key}, {tmp} in items({current}, c):")
+        self.w.line(f"for {key}, {tmp} in {self._items()}({current}, c):")
         self.w.indent()
         self.w.line(f"if type({key}) is not str and type({key}) is not int: {key} = thaw_key({key})")
         self.unify_value(op, key)

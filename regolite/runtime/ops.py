@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from regolite.errors import EVAL_CONFLICT_ERROR, EVAL_STEP_LIMIT_ERROR, RegoEvalError
-from regolite.values import UNDEFINED, RegoSet, compare, equal, freeze, thaw
+from regolite.values import UNDEFINED, RegoSet, compare, equal, freeze, sorted_object_items, thaw
 
 U = UNDEFINED
 ONCE = (None,)
@@ -95,6 +95,30 @@ def values(x: Any, c: Any) -> Iterable:
     budget.left = left = budget.left - len(x)
     if left < 0:
         budget.exhausted()
+    return elements
+
+
+def items_in_order(x: Any, c: Any) -> Iterable:
+    """`items` in the order OPA iterates: objects by key, sets by element
+    (OPA's value order). Loops whose order shows in the result (an array
+    comprehension's) iterate this way; others take the cheaper `items`."""
+    pairs = items(x, c)
+    t = type(x)
+    if t is dict:
+        return sorted_object_items(x)
+    if t is RegoSet:
+        return [(v, v) for v in x.sorted()]
+    return pairs
+
+
+def values_in_order(x: Any, c: Any) -> Iterable:
+    """`values` in the order OPA iterates (see `items_in_order`)."""
+    elements = values(x, c)
+    t = type(x)
+    if t is dict:
+        return [v for _, v in sorted_object_items(x)]
+    if t is RegoSet:
+        return x.sorted()
     return elements
 
 
