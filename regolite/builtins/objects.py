@@ -34,8 +34,6 @@ from regolite.values import (
     RegoSet,
     equal,
     freeze,
-    object_items,
-    sort_key,
     sorted_object_items,
     type_name,
 )

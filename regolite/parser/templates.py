@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from regolite.ast import Scalar, TemplateString
+from regolite.ast import TemplateString
 from regolite.errors import RegoParseError
 from regolite.parser.lexer import Source, matching_brace
 

@@ -21,7 +21,7 @@ from regolite import ast
 from regolite.ast import (
     Array, ArrayComprehension, Block, Call, Every, Expr, Head, Import, Location, Module, Object,
     ObjectComprehension, Package, Ref, Rule, Scalar, Set, SetComprehension, SomeDecl, Term,
-    TemplateString, Var, With,
+    Var, With,
 )
 from regolite.errors import RegoParseError
 
