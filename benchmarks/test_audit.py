@@ -32,6 +32,19 @@ IMAGES = (
 AUDIT_SCRIPT = """
 import json, resource, sys, time
 from regolite.gatekeeper.audit import run_audit
+
+def own_peak_rss_mb():
+    # VmHWM is this process's own peak (reset by exec); ru_maxrss keeps the peak of
+    # the process that started it (pytest, hundreds of MB) across fork and exec.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 policies, dump, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
 report = run_audit([policies], [dump], jobs=jobs)
@@ -39,7 +52,7 @@ seconds = time.perf_counter() - started
 print(json.dumps({
     "seconds": seconds, "objects": report.objects, "violations": report.total_violations,
     "errors": report.errors, "constraints": len(report.constraints),
-    "parent_max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "parent_max_rss_mb": own_peak_rss_mb(),
     "worker_max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """
