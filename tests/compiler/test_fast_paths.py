@@ -5,6 +5,8 @@ plain functions rather than generators."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import regolite
 from regolite import UNDEFINED, RegoEvalError
@@ -299,3 +301,27 @@ def test_a_print_in_common_is_not_shared(shared_prefix):
     result = shared_prefix.query("data.x.noisy", input=_problems(spec), print_to=lines.append)
     assert result[0]["expressions"] == [["a"]]
     assert lines == ["saw a", "saw a"]
+
+
+# Definitions sharing a prefix give what the same bodies give as separate rules.
+_LITERALS = st.sampled_from([
+    "x > 1", "x < 3", "x != 2", "not x == 0", "y := x + 1", "some z in input.ys; z == x",
+    "x in input.ys", "count(input.ys) > 1", "not x in {1, 4}", "[_, w] := [x, x * 2]",
+])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LITERALS, min_size=1, max_size=2), st.lists(st.lists(_LITERALS, max_size=2), min_size=2, max_size=4),
+       st.lists(st.integers(0, 5), max_size=5), st.lists(st.integers(0, 5), max_size=4))
+def test_shared_prefixes_give_the_union_of_separate_rules(prefix, rests, xs, ys):
+    heads = []
+    for i, rest in enumerate(rests):
+        assume(len(set(prefix + rest)) == len(prefix + rest))  # `y := ...` twice is a compile error
+        body = "; ".join(["some x in input.xs", *prefix, *rest])
+        heads.append(f"p contains [{i}, x] if {{ {body} }}\np{i} contains [{i}, x] if {{ {body} }}")
+    union = " | ".join(f"p{i}" for i in range(len(rests)))
+    source = "package x\nimport rego.v1\n" + "\n".join(heads) + f"\nq := {union}\n"
+    policy = regolite.compile({"a.rego": source})
+    assert "share their next expression" in policy.source
+    data = {"xs": xs, "ys": ys}
+    assert policy.eval_rule("data.x.p", input=data) == policy.eval_rule("data.x.q", input=data)
