@@ -245,6 +245,16 @@ def _maximums(review: dict, parameters: dict, section: str, keys) -> list:
     return list(msgs)
 
 
+def _invalid_images(review: dict, allowed, noun: str, allowed_text: str) -> list[str]:
+    """A message for each container whose string image `allowed(image)` refuses."""
+    msgs = set()
+    for label, container in _containers(review):
+        image = container.get("image")
+        if isinstance(image, str) and not allowed(image):
+            msgs.add(f"{label} <{container['name']}> has an invalid {noun} <{image}>, {allowed_text}")
+    return list(msgs)
+
+
 # --- the templates ----------------------------------------------------------------------
 
 
@@ -254,13 +264,8 @@ def k8sallowedrepos(review: dict, parameters: dict) -> list[str]:
     if repos is _UNDEFINED:
         return []
     prefixes = tuple(_items(repos))
-    msgs = set()
-    for label, container in _containers(review):
-        image = container.get("image")
-        if isinstance(image, str) and not image.startswith(prefixes):
-            msgs.add(f"{label} <{container['name']}> has an invalid image repo <{image}>, "
-                     f"allowed repos are {_v(repos)}")
-    return list(msgs)
+    return _invalid_images(review, lambda image: image.startswith(prefixes),
+                           "image repo", f"allowed repos are {_v(repos)}")
 
 
 def k8sallowedreposv2(review: dict, parameters: dict) -> list[str]:
@@ -270,13 +275,8 @@ def k8sallowedreposv2(review: dict, parameters: dict) -> list[str]:
         return []
     exact = {image for image in _items(allowed) if not image.endswith("*")}
     prefixes = tuple(image[:-1] for image in _items(allowed) if image.endswith("*"))
-    msgs = set()
-    for label, container in _containers(review):
-        image = container.get("image")
-        if isinstance(image, str) and image not in exact and not image.startswith(prefixes):
-            msgs.add(f"{label} <{container['name']}> has an invalid image <{image}>, "
-                     f"allowed images are {_v(allowed)}")
-    return list(msgs)
+    return _invalid_images(review, lambda image: image in exact or image.startswith(prefixes),
+                           "image", f"allowed images are {_v(allowed)}")
 
 
 def k8scontainerephemeralstoragelimit(review: dict, parameters: dict) -> list[str]:
@@ -344,13 +344,8 @@ def k8sdisallowedrepos(review: dict, parameters: dict) -> list[str]:
     prefixes = tuple(_items(repos))
     if not prefixes:
         return []
-    msgs = set()
-    for label, container in _containers(review):
-        image = container.get("image")
-        if isinstance(image, str) and image.startswith(prefixes):
-            msgs.add(f"{label} <{container['name']}> has an invalid image repo <{image}>, "
-                     f"disallowed repos are {_v(repos)}")
-    return list(msgs)
+    return _invalid_images(review, lambda image: not image.startswith(prefixes),
+                           "image repo", f"disallowed repos are {_v(repos)}")
 
 
 def k8sdisallowedtags(review: dict, parameters: dict) -> list[str]:
