@@ -96,10 +96,11 @@ class BodyEmitter:
         on_solution()
         self.w.outdent(self.w.level - start)
 
-    def nested(self, exprs: tuple, on_solution: Callable[[], None]) -> None:
-        """A body in its own `for _ in ONCE:` loop, restoring what is bound after."""
+    def nested(self, exprs: tuple, on_solution: Callable[[], None], loc=None) -> None:
+        """A body in its own `for _ in ONCE:` loop (the line mapped to `loc`, if
+        given), restoring what is bound after."""
         saved = self.sym.copy_bound()
-        self.w.line("for _ in ONCE:")
+        self.w.line("for _ in ONCE:", loc)
         self.w.indent()
         self.body(exprs, on_solution)
         self.w.outdent()

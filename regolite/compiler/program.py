@@ -669,26 +669,16 @@ class Program:
             if shared < len(body) and _shareable(body[shared]):
                 while j < len(branches) and branches[j][1][shared:shared + 1] == (body[shared],):
                     j += 1
+            loc = rule.loc if shared == 0 else None
             if j == i + 1:
                 w.comment(f"definition of {group.text!r} at {rule.loc.row}:{rule.loc.col}")
-                line = rule.loc if shared == 0 else None
-                saved = emitter.sym.copy_bound()
-                w.line("for _ in ONCE:", line)
-                w.indent()
-                emitter.body(body[shared:], lambda rule=rule: self._inline_solution(w, emitter, group, rule))
-                w.outdent()
-                emitter.sym.bound = saved
+                emitter.nested(body[shared:], lambda rule=rule: self._inline_solution(w, emitter, group, rule), loc)
             else:
-                rows = ", ".join(f"{r.loc.row}:{r.loc.col}" for r, _ in branches[i:j])
+                run = branches[i:j]
+                rows = ", ".join(f"{r.loc.row}:{r.loc.col}" for r, _ in run)
                 w.comment(f"definitions of {group.text!r} at {rows} share their next expression")
-                saved = emitter.sym.copy_bound()
-                w.line("for _ in ONCE:", rule.loc if shared == 0 else None)
-                w.indent()
-                start = w.level
-                emitter.expr(body[shared])
-                self._emit_branches(w, emitter, group, branches[i:j], shared + 1)
-                w.outdent(w.level - start + 1)
-                emitter.sym.bound = saved
+                emitter.nested((body[shared],), lambda run=run: self._emit_branches(w, emitter, group, run, shared + 1),
+                               loc)
             i = j
 
     @staticmethod
@@ -777,13 +767,14 @@ def _numbered_wildcards(rule: Rule, body: tuple) -> tuple:
     """The rule and its ordered body with generated vars (`$12`, from `_`) renamed
     `$0`, `$1`... in the order the body first uses them: two bodies that start
     with the same expressions then compare equal over them."""
+    whole = ast.Rule(rule.head, body, loc=rule.loc)
     names: dict[str, str] = {}
-    for node in ast.walk(ast.Rule(rule.head, body, loc=rule.loc)):
+    for node in ast.walk(whole):
         if isinstance(node, Var) and node.name.startswith("$") and node.name not in names:
             names[node.name] = f"${len(names)}"
     if all(old == new for old, new in names.items()):
         return rule, body
-    renamed = _renamed(ast.Rule(rule.head, body, loc=rule.loc), names)
+    renamed = _renamed(whole, names)
     return dataclasses.replace(rule, head=renamed.head), renamed.body
 
 
@@ -793,7 +784,8 @@ def _renamed(node: Any, names: dict) -> Any:
         new = names.get(node.name)
         return node if new is None else dataclasses.replace(node, name=new)
     if isinstance(node, tuple):
-        return tuple(_renamed(item, names) for item in node)
+        items = tuple(_renamed(item, names) for item in node)
+        return node if all(a is b for a, b in zip(items, node)) else items
     if not isinstance(node, ast.Node):
         return node
     changes = {}
@@ -801,7 +793,7 @@ def _renamed(node: Any, names: dict) -> Any:
         if f.name != "loc":
             value = getattr(node, f.name)
             new = _renamed(value, names)
-            if new != value or type(new) is not type(value):
+            if new is not value:
                 changes[f.name] = new
     return dataclasses.replace(node, **changes) if changes else node
 
