@@ -489,36 +489,26 @@ def _plain(value: Any, depth: int) -> bool:
     checked without building anything; anything else goes to _from_json."""
     t = type(value)
     if t is dict:
-        if depth <= 0:
-            return False
-        for k, v in value.items():
+        for k in value:
             if type(k) is not str:
                 return False
-            t = type(v)
-            if t is str or t is int or t is bool or v is None:
-                continue
-            if t is float:
-                if v - v != 0.0:  # NaN or an infinity
-                    return False
-            elif not _plain(v, depth - 1):
+        elements = value.values()
+    elif t is list:
+        elements = value
+    else:
+        return t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0)
+    if depth <= 0:
+        return False
+    for v in elements:
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            continue
+        if t is float:
+            if v - v != 0.0:  # NaN or an infinity
                 return False
-        return True
-    if t is list:
-        if depth <= 0:
+        elif not _plain(v, depth - 1):
             return False
-        for v in value:
-            t = type(v)
-            if t is str or t is int or t is bool or v is None:
-                continue
-            if t is float:
-                if v - v != 0.0:
-                    return False
-            elif not _plain(v, depth - 1):
-                return False
-        return True
-    if t is str or t is int or t is bool or value is None:
-        return True
-    return t is float and value - value == 0.0
+    return True
 
 
 def _from_json(value: Any, depth: int) -> Any:
