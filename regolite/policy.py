@@ -160,12 +160,15 @@ class Policy:
         with deadline(timeout):
             return self._value_of(path, ctx)
 
-    def _eval_trusted(self, path: str, input: Any, data: Any, budget: Optional[Budget] = None,
+    def eval_prepared(self, path: str, input: Any, data: Any, *, budget: Optional[Budget] = None,
                       frozen: Optional[dict] = None) -> Any:
-        """`eval_rule` for callers whose input and data are already valid Rego
-        values (checked once by them, e.g. once per review): no conversion.
-        `budget` and `frozen` (see `Context`) may be shared by several
-        evaluations of the same values (a review's constraints)."""
+        """`eval_rule` for input and data that are already Rego values (checked
+        or converted once by the caller with `regolite.values.from_json`, e.g.
+        once per review): no conversion, no deadline of its own (the caller's
+        `regolite.runtime.deadline` applies). `budget` (a `regolite.runtime.Budget`)
+        and `frozen` (an empty dict to start with: set keys frozen by identity)
+        may be shared by several evaluations of the same values, as a review's
+        constraints share them."""
         return self._value_of(path, Context(input, data, False, None, budget, frozen))
 
     def _value_of(self, path: str, ctx: Context) -> Any:

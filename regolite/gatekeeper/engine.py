@@ -295,8 +295,8 @@ class Gatekeeper:
             if template is None:
                 raise ReviewError(f"no template for constraint kind {constraint.kind}")
             policy = template.policy()
-            value = policy._eval_trusted(template.violation_rule, make_input(review, constraint.parameters), data,
-                                         budget, frozen)
+            value = policy.eval_prepared(template.violation_rule, make_input(review, constraint.parameters), data,
+                                         budget=budget, frozen=frozen)
         except RegoEvalError as e:
             if e.code == EVAL_STEP_LIMIT_ERROR:
                 raise  # the budget is the whole review's: it fails as a missed deadline does
