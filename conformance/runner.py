@@ -91,7 +91,7 @@ def evaluate(case: Case) -> list:
     if "input" in spec:
         kwargs["input"] = spec["input"]
     elif "input_term" in spec:
-        kwargs["input"] = regolite.compile({})._term_value(spec["input_term"])
+        kwargs["input"] = regolite.compile({}).eval_term(spec["input_term"])
     return policy.query(spec["query"], **kwargs)
 
 

@@ -23,26 +23,14 @@ import os
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Optional
 
 from regolite.ast import Location
+from regolite.compiler.artifact import Artifact
 from regolite.values import RegoSet, make_object, object_items
 
-FORMAT = 1
-
-
-@dataclass
-class Artifact:
-    """What compiling produced: the module's source, its constant pool, the builtins
-    it names (global -> builtin name) and the function computing each rule path."""
-
-    source: str
-    constants: list = field(default_factory=list)
-    builtins: dict = field(default_factory=dict)
-    functions: dict = field(default_factory=dict)
-    code: Any = None  # the source compiled by Python, when known
+FORMAT = 2
 
 
 def cache_key(parts: Iterable[str]) -> str:
@@ -108,13 +96,14 @@ class CompileCache:
                 return None
             if entry.get("checksum") != _checksum(payload):
                 return None
-            code = marshal.loads(base64.b64decode(payload["code"])) if payload.get("code") else None
             return Artifact(
                 source=payload["source"],
-                constants=[decode(c) for c in payload["constants"]],
+                constants={name: decode(value) for name, value in payload["constants"]},
                 builtins=dict(payload["builtins"]),
                 functions=dict(payload["functions"]),
-                code=code,
+                layout=payload["layout"],
+                line_map={line: Location(*loc) for line, *loc in payload["line_map"]},
+                code=marshal.loads(base64.b64decode(payload["code"])),
             )
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
@@ -125,11 +114,13 @@ class CompileCache:
         try:
             payload = {
                 "source": artifact.source,
-                "constants": [encode(c) for c in artifact.constants],
+                "constants": [[name, encode(value)] for name, value in artifact.constants.items()],
                 "builtins": artifact.builtins,
                 "functions": artifact.functions,
+                "layout": artifact.layout,
+                "line_map": [[line, loc.file, loc.row, loc.col] for line, loc in sorted(artifact.line_map.items())],
                 # Python's own compiled form (as in .pyc files; the key holds the Python version)
-                "code": base64.b64encode(marshal.dumps(artifact.code)).decode() if artifact.code else None,
+                "code": base64.b64encode(marshal.dumps(artifact.code)).decode(),
             }
         except _NotCacheable:
             return

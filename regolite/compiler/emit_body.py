@@ -1,49 +1,45 @@
 """Bodies and terms to Python statements.
 
-A body becomes straight-line code inside `for _ in ONCE:`: each expression
-either filters (`if ...: continue`), binds (`v_x = ...`), or enumerates
-(`for ... in ...:` one level deeper). `continue` always means "this
-solution fails, backtrack to the latest choice", which is exactly what the
-innermost enclosing loop gives. At the innermost point the caller's
-`on_solution` writes what a solution does (yield, append, return).
+A body becomes straight-line code inside `for _ in ONCE:` (a loop that runs
+once): each expression either filters (`if ...: continue`), binds
+(`v_x = ...`), or enumerates (`for ... in ...:`, one level deeper, left open
+until the body ends). `continue` always means "this solution fails,
+backtrack to the latest choice", which is exactly what the innermost
+enclosing loop gives. At the innermost point the caller's `on_solution`
+writes what a solution does (yield, add to a result, return).
 
 Nested bodies (negation, comprehensions, every, `with`) become nested
-functions defined where they are used, so they close over bound vars.
+functions defined where they are used, so they close over bound vars. The
+emitter only asks the rule tree questions (what a call or a `data` ref
+reaches); it records what the current rule reads in `Dependencies`.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Callable, Optional
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional
 
 from regolite.ast import (
-    Array, ArrayComprehension, Block, Call, Every, Expr, Object, ObjectComprehension, Ref, Scalar,
-    Set, SetComprehension, SomeDecl, TemplateString, Term, Var,
+    Array, ArrayComprehension, Block, BuiltinRef, Call, Every, Expr, Location, Object, ObjectComprehension, Ref,
+    Scalar, Set, SetComprehension, SomeDecl, TemplateString, Term, Var, With,
 )
 from regolite.builtins import REGISTRY
-from regolite.compiler.safety import pattern_vars
+from regolite.compiler.analysis import context_reads, enumerates
+from regolite.compiler.checks import CalleeKind, Dependencies, check_call
+from regolite.compiler.emit_calls import write_builtin_call
+from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
+from regolite.compiler.safety import order_body, pattern_vars
+from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
 from regolite.compiler.writer import CodeWriter
+from regolite.errors import COMPILE_ERROR, TYPE_ERROR, RegoError
 
-COMPARISONS = {"equal": "equal", "neq": "neq", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte"}
-
-
-class Unsupported(Exception):
-    """A construct this compiler cannot emit yet (reported as a compile error)."""
-
-
-class UnboundVar(Exception):
-    """A var used where nothing binds it (a rule head's var the body never binds)."""
-
-    def __init__(self, var) -> None:
-        super().__init__(var.name)
-        self.var = var
+COMPARISONS = ("equal", "neq", "lt", "lte", "gt", "gte")
 
 
 class Symbols:
     """Rego var names to Python identifiers, and which are bound."""
 
-    def __init__(self, writer: CodeWriter) -> None:
-        self.writer = writer
+    def __init__(self) -> None:
         self.idents: dict[str, str] = {}
         self.bound: set[str] = set()
         self.used: set[str] = set()
@@ -68,19 +64,34 @@ class Symbols:
         return set(self.bound)
 
 
+def write_prologue(w: CodeWriter, reads: set) -> None:
+    """Bind the context's documents that a function's code reads (see analysis.context_reads)."""
+    if "input" in reads:
+        w.line("inp = c.input")
+    if "data" in reads:
+        w.line("data = c.data")
+
+
 class BodyEmitter:
     """Writes bodies into one generated function (and its nested functions)."""
 
-    def __init__(self, program, writer: CodeWriter, symbols: Symbols, hoisted: Optional[dict] = None) -> None:
-        self.program = program
+    def __init__(self, tree: RuleTree, writer: CodeWriter, deps: Dependencies, *,
+                 hoisted: Optional[dict] = None, in_order: bool = False) -> None:
+        self.tree = tree
         self.w = writer
-        self.sym = symbols
+        self.deps = deps
+        self.sym = Symbols()
         # ground paths under `input` the enclosing function looked up once at its start
-        # (path tuple -> variable holding the value or U); see Program.hoist_input_paths
+        # (path tuple -> variable holding the value or U); see emit_rules.hoist_input_paths
         self.hoisted = hoisted or {}
-        # Loops iterate objects and sets in OPA's order only where the order shows:
-        # in the body of an array comprehension (its elements come in loop order).
-        self.in_order = False
+        # Loops iterate objects and sets in OPA's order only where the order shows: in
+        # a query and in the body of an array comprehension (elements come in loop order).
+        self.in_order = in_order
+        # Loops opened in the function being written: checks analysis.enumerates.
+        self.loops = 0
+
+    def order(self, body: tuple, bound: set) -> tuple:
+        return order_body(body, bound, self.tree.arity)
 
     # --- bodies ---------------------------------------------------------------
 
@@ -94,28 +105,42 @@ class BodyEmitter:
         for expr in exprs:
             self.expr(expr)
         on_solution()
-        self.w.outdent(self.w.level - start)
+        self.w.close_to(start)
 
-    def nested(self, exprs: tuple, on_solution: Callable[[], None], loc=None) -> None:
+    def nested(self, exprs: tuple, on_solution: Callable[[], None], loc: Optional[Location] = None) -> None:
         """A body in its own `for _ in ONCE:` loop (the line mapped to `loc`, if
         given), restoring what is bound after."""
         saved = self.sym.copy_bound()
-        self.w.line("for _ in ONCE:", loc)
-        self.w.indent()
-        self.body(exprs, on_solution)
-        self.w.outdent()
+        with self.w.block("for _ in ONCE:", loc):
+            self.body(exprs, on_solution)
         self.sym.bound = saved
 
+    @contextmanager
+    def function(self, header: str) -> Iterator[None]:
+        """A nested function (`def ...:`) with loops of its own."""
+        outer_loops, self.loops = self.loops, 0
+        with self.w.block(header):
+            yield
+        self.loops = outer_loops
+
+    def loop(self, header: str) -> None:
+        """Open a loop that may run more than once (closed when the body ends)."""
+        self.loops += 1
+        self.w.open(header)
+
     def fail(self, condition: str) -> None:
-        self.w.line(f"if {condition}:")
-        self.w.indent()
-        self.w.line("continue")
-        self.w.outdent()
+        with self.w.block(f"if {condition}:"):
+            self.w.line("continue")
+
+    def check_no_loop(self, loops_before: int, loc: Location) -> None:
+        """analysis.enumerates said the code just written has no loop: it must not."""
+        if self.loops != loops_before:
+            raise CompileErrors([RegoError(COMPILE_ERROR, "internal error: a body predicted not to loop loops", loc)])
 
     # --- expressions --------------------------------------------------------------
 
     def expr(self, expr: Expr) -> None:
-        self.w.comment(f"{expr.loc.row}:{expr.loc.col}")
+        self.w.location(expr.loc)
         if expr.with_:
             self.with_expr(expr)
             return
@@ -158,10 +183,10 @@ class BodyEmitter:
             self.fail(f"not member_kv({k}, {v}, {coll})")
             return
         if name in ("print", "internal.print"):
-            args = ", ".join(self.print_arg(a) for a in call.args)
-            self.w.line(f"c.print(({args}{',' if len(call.args) == 1 else ''}), {self.w.constant(call.loc)})")
+            args = "".join(self.print_arg(a) + ", " for a in call.args)
+            self.w.line(f"c.print(({args}), {self.w.constant(call.loc)})")
             return
-        arity = self.program.arity(call)
+        arity = self.tree.arity(call)
         if arity is not None and len(call.args) == arity + 1:
             result = self.call_value(Call(call.func, call.args[:-1], call.loc))
             self.unify_value(call.args[-1], result)
@@ -169,10 +194,10 @@ class BodyEmitter:
         value = self.call_value(call)
         self.fail(f"{value} is False")
 
-    def comparison(self, name: str, a: str, b: str, ta: Term, tb: Term, negate: bool) -> str:
+    @staticmethod
+    def comparison(name: str, a: str, b: str, ta: Term, tb: Term, negate: bool) -> str:
         if name in ("equal", "neq"):
-            simple = _simple_constant(ta) or _simple_constant(tb)
-            if simple:
+            if _simple_constant(ta) or _simple_constant(tb):
                 test = "!=" if (name == "equal") == negate else "=="
                 return f"{a} {test} {b}"
             eq = f"equal({a}, {b})"
@@ -183,19 +208,14 @@ class BodyEmitter:
     def print_arg(self, term: Term) -> str:
         """print() shows an undefined operand as <undefined> instead of failing."""
         fn = self.w.name("p")
-        self.w.line(f"def {fn}():")
-        self.w.indent()
-        self.w.line("for _ in ONCE:")
-        self.w.indent()
-        saved = self.sym.copy_bound()
-        start = self.w.level
-        value = self.value(term)
-        self.w.line(f"return {value}")
-        self.w.outdent(self.w.level - start)
-        self.sym.bound = saved
-        self.w.outdent()
-        self.w.line("return U")
-        self.w.outdent()
+        with self.function(f"def {fn}():"):
+            saved = self.sym.copy_bound()
+            with self.w.block("for _ in ONCE:"):
+                start = self.w.level
+                self.w.line(f"return {self.value(term)}")
+                self.w.close_to(start)
+            self.sym.bound = saved
+            self.w.line("return U")
         return f"{fn}()"
 
     # --- some / every / not / with ---------------------------------------------
@@ -203,18 +223,15 @@ class BodyEmitter:
     def some(self, decl: SomeDecl) -> None:
         if not (len(decl.symbols) == 1 and isinstance(decl.symbols[0], Call)):
             return  # a declaration only: the vars are bound later
-        call = decl.symbols[0]
-        *targets, coll_term = call.args
+        *targets, coll_term = decl.symbols[0].args
         coll = self.value(coll_term)
         if len(targets) == 1:
             x = self.w.name("t")
-            self.w.line(f"for {x} in {self._values()}({coll}, c):")
-            self.w.indent()
+            self.loop(f"for {x} in {self._values()}({coll}, c):")
             self.unify_value(targets[0], x)
         else:
             k, v = self.w.name("t"), self.w.name("t")
-            self.w.line(f"for {k}, {v} in {self._items()}({coll}, c):")
-            self.w.indent()
+            self.loop(f"for {k}, {v} in {self._items()}({coll}, c):")
             self.w.line(f"if type({k}) is not str and type({k}) is not int: {k} = thaw_key({k})")
             self.unify_value(targets[0], k)
             self.unify_value(targets[1], v)
@@ -224,22 +241,17 @@ class BodyEmitter:
         fn = self.w.name("every")
         k = self.sym.ident(every.key.name) if every.key is not None else self.w.name("t")
         v = self.sym.ident(every.value.name)
-        self.w.line(f"def {fn}({k}, {v}):")
-        self.w.indent()
-        saved = self.sym.copy_bound()
-        if every.key is not None:
-            self.sym.bound.add(every.key.name)
-        self.sym.bound.add(every.value.name)
-        self.nested(self.program.order(every.body, self.sym.bound), lambda: self.w.line("return True"))
-        self.sym.bound = saved
-        self.w.line("return False")
-        self.w.outdent()
+        with self.function(f"def {fn}({k}, {v}):"):
+            saved = self.sym.copy_bound()
+            if every.key is not None:
+                self.sym.bound.add(every.key.name)
+            self.sym.bound.add(every.value.name)
+            self.nested(self.order(every.body, self.sym.bound), lambda: self.w.line("return True"))
+            self.sym.bound = saved
+            self.w.line("return False")
         kk = self.w.name("t")
         self.fail(f"not is_collection({domain})")
-        self.w.line(f"if not all({fn}(thaw_key({kk}), {v}) for {kk}, {v} in items({domain}, c)):")
-        self.w.indent()
-        self.w.line("continue")
-        self.w.outdent()
+        self.fail(f"not all({fn}(thaw_key({kk}), {v}) for {kk}, {v} in items({domain}, c))")
 
     def negation(self, expr: Expr) -> None:
         """`not expr`: fails when expr has a solution.
@@ -248,69 +260,74 @@ class BodyEmitter:
         own one-pass loop; one that enumerates becomes a nested function that
         returns at the first solution.
         """
-        inner = Expr(expr.term, False, (), expr.loc)
         if isinstance(expr.term, Block):
-            body = self.program.order(expr.term.body, self.sym.copy_bound())
+            body = self.order(expr.term.body, self.sym.copy_bound())
         else:
-            body = (inner,)
-        mark = len(self.w.lines)
-        flag = self.w.name("found")
-        self.w.line(f"{flag} = False")
-        self.nested(body, lambda: self.w.line(f"{flag} = True"))
-        emitted = self.w.lines[mark + 2:]
-        if not any(line.lstrip().startswith("for ") for line in emitted):
+            body = (Expr(expr.term, False, (), expr.loc),)
+        if not enumerates(body, self.sym.bound, self.tree.arity):
+            flag = self.w.name("found")
+            self.w.line(f"{flag} = False")
+            loops = self.loops
+            self.nested(body, lambda: self.w.line(f"{flag} = True"))
+            self.check_no_loop(loops, expr.loc)
             self.fail(flag)
             return
-        del self.w.lines[mark:]  # it enumerates: use a function that can stop early
-        for row in [r for r in self.w.line_map if r > mark]:
-            del self.w.line_map[row]
         fn = self.w.name("neg")
-        self.w.line(f"def {fn}():")
-        self.w.indent()
-        self.nested(body, lambda: self.w.line("return True"))
-        self.w.line("return False")
-        self.w.outdent()
+        with self.function(f"def {fn}():"):
+            self.nested(body, lambda: self.w.line("return True"))
+            self.w.line("return False")
         self.fail(f"{fn}()")
 
     def with_expr(self, expr: Expr) -> None:
         """`expr with target as value...`: run expr in a context with the replacements."""
-        replacements = []
-        for w in expr.with_:
-            if not self.program.is_function_target(w.target):
-                value = self.value(w.value)
-            else:
-                value = self.program.mock_replacement(w.value, self)
-            replacements.append(self.program.with_replacement(w, value, self))
+        replacements = ", ".join(self._replacement(w) for w in expr.with_)
         before = self.sym.copy_bound()
         fn = self.w.name("with")
-        self.w.line(f"def {fn}(c):")
-        self.w.indent()
-        self.program.function_prologue(self.w)
-        hoisted, self.hoisted = self.hoisted, {}  # `with input as` may replace what they hold
         inner = Expr(expr.term, expr.negated, (), expr.loc)
         bound_after: list[str] = []
 
         def solution() -> None:
             bound_after.extend(sorted(self.sym.bound - before))
-            names = ", ".join(self.sym.ident(n) for n in bound_after)
-            self.w.line(f"yield ({names}{',' if len(bound_after) == 1 else ''})")
+            names = "".join(self.sym.ident(n) + ", " for n in bound_after)
+            self.w.line(f"yield ({names})")
 
-        saved = self.sym.copy_bound()
-        self.w.line("for _ in ONCE:")
-        self.w.indent()
-        self.body((inner,), solution)
-        self.w.outdent()
-        self.sym.bound = saved
-        self.hoisted = hoisted
-        self.w.outdent()
-        targets = ", ".join(self.sym.ident(n) for n in bound_after)
-        ctx = f"c.with_({', '.join(replacements)})"
-        if bound_after:
-            self.w.line(f"for ({targets}{',' if len(bound_after) == 1 else ''}) in {fn}({ctx}):")
-        else:
-            self.w.line(f"for _w in {fn}({ctx}):")
-        self.w.indent()
+        with self.function(f"def {fn}(c):"):
+            write_prologue(self.w, context_reads([inner], self.tree))
+            hoisted, self.hoisted = self.hoisted, {}  # `with input as` may replace what they hold
+            self.nested((inner,), solution)
+            self.hoisted = hoisted
+        targets = "".join(self.sym.ident(n) + ", " for n in bound_after)
+        self.loop(f"for ({targets}) in {fn}(c.with_({replacements})):" if bound_after
+                  else f"for _w in {fn}(c.with_({replacements})):")
         self.sym.bound |= set(bound_after)
+
+    def _replacement(self, w: With) -> str:
+        """What `with` passes to Context.with_: (root, path, value) for a document,
+        ('fn', name, replacement) for a function."""
+        target = w.target
+        if not self.tree.is_function_target(target):
+            value = self.value(w.value)
+            path = []
+            for t in target.terms[1:]:
+                if not (isinstance(t, Scalar) and isinstance(t.value, str)):
+                    raise CompileErrors([RegoError(TYPE_ERROR, "with target path must be ground strings", w.loc)])
+                path.append(t.value)
+            return f"({self.w.constant(target.terms[0].name)}, {self.w.constant(tuple(path))}, {value})"
+        return f"('fn', {self.w.constant(target.dotted() or '')}, {self._mock(w.value)})"
+
+    def _mock(self, term: Term) -> str:
+        """What a function is replaced with (see Context.mocked): ('function', f),
+        ('builtin', f, name), ('rule', f) for a rule's value where the call is,
+        or ('value', v)."""
+        if isinstance(term, BuiltinRef):
+            return f"('builtin', B[{self.w.constant(term.name)}], {self.w.constant(term.name)})"
+        if isinstance(term, Ref) and is_data_ref(term):
+            target = self.tree.data_target(list(term.terms[1:]))
+            if target.kind is TargetKind.RULE and target.consumed == len(term.terms) - 1:
+                self.deps.reads(target.group)
+                kind = "function" if target.group.is_function else "rule"
+                return f"({kind!r}, {target.group.fn}, None)"
+        return f"('value', {self.value(term)}, None)"
 
     # --- unification -----------------------------------------------------------------
 
@@ -407,7 +424,7 @@ class BodyEmitter:
         if isinstance(term, Set):
             if not term.items:
                 return "RegoSet()"
-            return "RegoSet((" + ", ".join(self.value(t) for t in term.items) + ",))"
+            return "RegoSet((" + "".join(self.value(t) + ", " for t in term.items) + "))"
         if isinstance(term, Object):
             keys = [self.value(k) for k, _ in term.items]
             vals = [self.value(v) for _, v in term.items]
@@ -433,26 +450,22 @@ class BodyEmitter:
     def comprehension(self, term) -> str:
         fn = self.w.name("comp")
         out = self.w.name("out")
-        self.w.line(f"def {fn}():")
-        self.w.indent()
-        body = self.program.order(term.body, self.sym.copy_bound())
-        outer_order, self.in_order = self.in_order, isinstance(term, ArrayComprehension)
-        if isinstance(term, ArrayComprehension):
-            self.w.line(f"{out} = []")
-            self.nested(body, lambda: self.w.line(f"{out}.append({self.value(term.term)})"))
-        elif isinstance(term, SetComprehension):
-            self.w.line(f"{out} = RegoSet()")
-            self.nested(body, lambda: self.w.line(self.set_add(out, term.term)))
-        else:
-            self.w.line(f"{out} = {{}}")
-            loc = self.w.constant(term.loc)
-            self.nested(
-                body,
-                lambda: self.w.line(f"object_insert({out}, {self.value(term.key)}, {self.value(term.value)}, {loc})"),
-            )
-        self.in_order = outer_order
-        self.w.line(f"return {out}")
-        self.w.outdent()
+        with self.function(f"def {fn}():"):
+            body = self.order(term.body, self.sym.copy_bound())
+            outer_order, self.in_order = self.in_order, isinstance(term, ArrayComprehension)
+            if isinstance(term, ArrayComprehension):
+                self.w.line(f"{out} = []")
+                self.nested(body, lambda: self.w.line(f"{out}.append({self.value(term.term)})"))
+            elif isinstance(term, SetComprehension):
+                self.w.line(f"{out} = RegoSet()")
+                self.nested(body, lambda: self.w.line(self.set_add(out, term.term)))
+            else:
+                self.w.line(f"{out} = {{}}")
+                loc = self.w.constant(term.loc)
+                self.nested(body, lambda: self.w.line(
+                    f"object_insert({out}, {self.value(term.key)}, {self.value(term.value)}, {loc})"))
+            self.in_order = outer_order
+            self.w.line(f"return {out}")
         return f"{fn}()"
 
     def _values(self) -> str:
@@ -464,6 +477,7 @@ class BodyEmitter:
     def ref(self, ref: Ref) -> str:
         head = ref.terms[0]
         operands = list(ref.terms[1:])
+        base = False
         if isinstance(head, Var) and head.name == "input":
             current = "inp"
             keys = ground_keys(operands)
@@ -474,13 +488,33 @@ class BodyEmitter:
                     break
             self.fail(f"{current} is U")
         elif isinstance(head, Var) and head.name == "data":
-            current, operands = self.program.data_ref(operands, self)
+            current, operands, base = self.data_ref(operands)
         else:
             current = self.value(head)
-        base = current == "data"
         for op in operands:
             current = self.step(current, op, base)
         return current
+
+    def data_ref(self, operands: list) -> tuple[str, list, bool]:
+        """Where a `data...` ref starts (a rule's value, a document of rules, or
+        base data), the operands left to apply, and whether they index base data."""
+        target = self.tree.data_target(operands)
+        if target.kind is TargetKind.BASE:
+            return "data", operands, True
+        rest = operands[target.consumed:]
+        tmp = self.w.name("t")
+        if target.kind is TargetKind.RULE:
+            group = target.group
+            if group.is_function:
+                loc = operands[0].loc if operands else None
+                raise CompileErrors([RegoError(TYPE_ERROR, f"function {group.text} used as a value", loc)])
+            self.deps.reads(group)
+            self.w.line(f"{tmp} = {group.fn}(c)")
+            self.fail(f"{tmp} is U")
+        else:
+            self.deps.reads(target.node)
+            self.w.line(f"{tmp} = {target.node.vdoc}(c)")
+        return tmp, rest, False
 
     def step(self, current: str, op: Term, base: bool = False) -> str:
         """One ref operand: a lookup, or (for an unbound var or pattern) a loop."""
@@ -496,12 +530,10 @@ class BodyEmitter:
             self.fail(f"{tmp} is U")
             return tmp
         if isinstance(op, Var) and op.is_wildcard:
-            self.w.line(f"for {tmp} in {self._values()}({current}, c):")
-            self.w.indent()
+            self.loop(f"for {tmp} in {self._values()}({current}, c):")
             return tmp
         key = self.w.name("k")
-        self.w.line(f"for {key}, {tmp} in {self._items()}({current}, c):")
-        self.w.indent()
+        self.loop(f"for {key}, {tmp} in {self._items()}({current}, c):")
         self.w.line(f"if type({key}) is not str and type({key}) is not int: {key} = thaw_key({key})")
         self.unify_value(op, key)
         return tmp
@@ -516,100 +548,41 @@ class BodyEmitter:
         if name == "internal.member_2" and len(call.args) == 2:
             return f"member({self.value(call.args[0])}, {self.value(call.args[1])})"
         if name == "internal.member_3" and len(call.args) == 3:
-            args = ", ".join(self.value(a) for a in call.args)
-            return f"member_kv({args})"
+            return f"member_kv({', '.join(self.value(a) for a in call.args)})"
         if name in ("eq", "assign"):
             raise Unsupported("unification used as a value")
         args = [self.value(a) for a in call.args]
         result = self.w.name("t")
-        callee, kind = self.program.callee(call, self)
-        loc = self.w.constant(call.loc)
-        builtin = REGISTRY.get(name) if kind == "builtin" else None
-        mock_name = call.func.dotted() or ""
-        if mock_name in self.program.mocked:
-            is_fn = kind == "function"
-            self.w.line(
-                f"{result} = c.mocked({self.w.constant(mock_name)}, {callee}, {is_fn}, "
-                f"({''.join(a + ', ' for a in args)}), {loc})"
-            )
-            self.fail(f"{result} is U")
-            return result
-        if kind == "function":
-            self.w.line(f"{result} = {callee}(c, {', '.join(args)})")
-        elif builtin is not None and builtin.relation:
-            self.w.line(f"for {result} in c.relation({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc}):")
-            self.w.indent()
-            return result
-        elif builtin is not None and builtin.output_size is not None:
-            self.w.line(f"{result} = c.sized({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
-        elif builtin is not None and builtin.nondeterministic:
-            self.w.line(f"{result} = c.once({callee}, {self.w.constant(name)}, ({''.join(a + ', ' for a in args)}), {loc})")
+        callee = check_call(self.tree, call)
+        if callee.kind is CalleeKind.FUNCTION:
+            self.deps.reads(callee.group)
+            fn = callee.group.fn
+        elif callee.kind is CalleeKind.BUILTIN:
+            fn = self.w.builtin(callee.builtin)
         else:
-            fast = _fast_path(builtin, args)
-            if fast is not None:
-                guard, expr = fast
-                if guard is None:  # nothing to test: no call, no error handling
-                    self.w.line(f"{result} = {expr}")
-                    self.fail(f"{result} is U")
-                    return result
-                self.w.line(f"if {guard}:")
-                self.w.indent()
-                self.w.line(f"{result} = {expr}")
-                self.w.outdent()
-                self.w.line("else:")
-                self.w.indent()
-            self.w.line("try:")
-            self.w.indent()
-            self.w.line(f"{result} = {callee}({', '.join(args)})")
-            self.w.outdent()
-            self.w.line("except BuiltinError as e:")
-            self.w.indent()
-            self.w.line(f"{result} = c.builtin_error(e, {self.w.constant(name)}, {loc})")
-            self.w.outdent()
-            self.w.line("except BUILTIN_FAILURES as e:")
-            self.w.indent()
-            self.w.line(f"{result} = c.builtin_error(unexpected(e), {self.w.constant(name)}, {loc})")
-            self.w.outdent()
-            if fast is not None:
-                self.w.outdent()
+            fn = "None"  # only ever called through its mock
+        arg_tuple = "(" + "".join(a + ", " for a in args) + ")"
+        mock_name = call.func.dotted() or ""
+        if mock_name in self.tree.mocked:
+            is_fn = callee.kind is CalleeKind.FUNCTION
+            loc = self.w.constant(call.loc)
+            self.w.line(f"{result} = c.mocked({self.w.constant(mock_name)}, {fn}, {is_fn}, {arg_tuple}, {loc})")
+        elif callee.kind is CalleeKind.FUNCTION:
+            self.w.line(f"{result} = {fn}(c, {', '.join(args)})")
+        else:
+            builtin = REGISTRY[callee.builtin]
+            loc = self.w.constant(call.loc)
+            if builtin.relation:
+                self.loop(f"for {result} in c.relation({fn}, {self.w.constant(name)}, {arg_tuple}, {loc}):")
+                return result
+            if builtin.output_size is not None:
+                self.w.line(f"{result} = c.sized({fn}, {self.w.constant(name)}, {arg_tuple}, {loc})")
+            elif builtin.nondeterministic:
+                self.w.line(f"{result} = c.once({fn}, {self.w.constant(name)}, {arg_tuple}, {loc})")
+            else:
+                write_builtin_call(self.w, result, builtin, fn, args, loc)
         self.fail(f"{result} is U")
         return result
-
-
-# The builtins library templates call most, written inline for the operand
-# types they almost always get: a type test per argument (None: any) and the
-# expression; the call itself handles everything else. With no test left the
-# expression is the whole builtin.
-FAST_PATHS = {
-    "count": (("type({}) in COUNTABLE",), "len({0})"),
-    "object.get": (("type({}) is dict", "type({}) is str", None), "{0}.get({1}, {2})"),
-    "startswith": (("type({}) is str", "type({}) is str"), "{0}.startswith({1})"),
-    "endswith": (("type({}) is str", "type({}) is str"), "{0}.endswith({1})"),
-    "is_string": ((None,), "type({0}) is str"),
-}
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STRING_LITERAL = re.compile(r"'[^'\\]*'")
-
-
-def _fast_path(builtin, args: list) -> Optional[tuple]:
-    """(guard or None, expression): the inline form of a call of a shipped
-    builtin, when it has one and every argument it tests is a name or a plain
-    string literal (known to be a string)."""
-    if builtin is None or builtin.name not in FAST_PATHS:
-        return None
-    if not builtin.unchecked.__module__.startswith("regolite.builtins."):
-        return None  # an embedder's replacement
-    tests, expr = FAST_PATHS[builtin.name]
-    guard = []
-    for test, arg in zip(tests, args):
-        if test is None:
-            continue  # used once, by whichever branch runs: any expression will do
-        if _NAME.fullmatch(arg):
-            guard.append(test.format(arg))
-        elif not (_STRING_LITERAL.fullmatch(arg) and test == "type({}) is str"):
-            return None
-    return (" and ".join(guard) or None), expr.format(*args)
 
 
 def ground_keys(operands) -> tuple:
@@ -626,6 +599,3 @@ def ground_keys(operands) -> tuple:
 def _simple_constant(term: Term) -> bool:
     """A constant whose Python == is Rego's equality (strings, null)."""
     return isinstance(term, Scalar) and (type(term.value) is str or term.value is None)
-
-
-__all__ = ["BodyEmitter", "Symbols", "UnboundVar", "Unsupported"]

@@ -57,14 +57,14 @@ class ModuleScope:
 
 
 @dataclass
-class _Scope:
+class Scope:
     """Declared locals of one body: Rego name -> unique name."""
 
     names: dict[str, str] = field(default_factory=dict)
-    parent: Optional["_Scope"] = None
+    parent: Optional["Scope"] = None
 
     def lookup(self, name: str) -> Optional[str]:
-        scope: Optional[_Scope] = self
+        scope: Optional[Scope] = self
         while scope is not None:
             if name in scope.names:
                 return scope.names[name]
@@ -92,7 +92,7 @@ class Resolver:
     # --- rules ----------------------------------------------------------------
 
     def rule(self, rule: Rule) -> Rule:
-        scope = _Scope()
+        scope = Scope()
         head = rule.head
         args = None
         if head.args is not None:
@@ -119,7 +119,7 @@ class Resolver:
 
     # --- bodies -----------------------------------------------------------------
 
-    def body(self, body: tuple, parent: _Scope, extra: list = ()) -> tuple[tuple, _Scope]:
+    def body(self, body: tuple, parent: Scope, extra: list = ()) -> tuple[tuple, Scope]:
         """Resolve a body in a new scope below `parent`; return it and that scope.
 
         Vars a body declares (`:=`, `some`) get new names; other vars not
@@ -127,8 +127,8 @@ class Resolver:
         unification vars. `extra` are vars outside the body that it binds
         (a rule head's).
         """
-        scope = _Scope(parent=parent)
-        probe = _Scope()
+        scope = Scope(parent=parent)
+        probe = Scope()
         for expr in body:
             self._declare(expr, probe, report=False)
         declared = set(probe.names)
@@ -149,7 +149,7 @@ class Resolver:
                 scope.names[name.name] = self.fresh(name.name)
         return tuple(out), scope
 
-    def _declare(self, expr: Expr, scope: _Scope, report: bool = True) -> None:
+    def _declare(self, expr: Expr, scope: Scope, report: bool = True) -> None:
         term = expr.term
         if isinstance(term, SomeDecl):
             for sym in term.symbols:
@@ -163,7 +163,7 @@ class Resolver:
             for v in _vars_of_terms((term.args[0],)):
                 self._declare_var(v, scope, "assign", report)
 
-    def _declare_var(self, var: Var, scope: _Scope, how: str, report: bool = True) -> None:
+    def _declare_var(self, var: Var, scope: Scope, how: str, report: bool = True) -> None:
         if var.is_wildcard:
             return
         if var.name in scope.names:
@@ -179,12 +179,12 @@ class Resolver:
     def _is_global(self, name: str) -> bool:
         return name in self.module.rule_names or name in self.module.imports or name in ROOTS
 
-    def expr(self, expr: Expr, scope: _Scope) -> Expr:
+    def expr(self, expr: Expr, scope: Scope) -> Expr:
         term = expr.term
         if isinstance(term, SomeDecl):
             new: object = SomeDecl(tuple(self.term(s, scope) for s in term.symbols), term.loc)
         elif isinstance(term, Every):
-            inner = _Scope(parent=scope)
+            inner = Scope(parent=scope)
             key = value = None
             if term.key is not None and not term.key.is_wildcard:
                 inner.names[term.key.name] = self.fresh(term.key.name)
@@ -210,7 +210,7 @@ class Resolver:
             self.mocked.add(target.dotted() or "")
         return target
 
-    def with_value(self, value: Term, scope: _Scope) -> Term:
+    def with_value(self, value: Term, scope: Scope) -> Term:
         """A with value; a bare builtin name (`with count as sum`) stays a function."""
         from regolite.builtins import REGISTRY
 
@@ -223,7 +223,7 @@ class Resolver:
 
     # --- terms --------------------------------------------------------------------
 
-    def term(self, term: Term, scope: _Scope) -> Term:
+    def term(self, term: Term, scope: Scope) -> Term:
         if isinstance(term, Var):
             if term.is_wildcard:
                 return term
@@ -277,7 +277,7 @@ class Resolver:
             return Ref(tuple(replace(t, loc=var.loc) for t in imported.terms), var.loc)
         return None
 
-    def func_ref(self, func: Ref, scope: _Scope) -> Ref:
+    def func_ref(self, func: Ref, scope: Scope) -> Ref:
         head = func.terms[0]
         if isinstance(head, Var) and head.name not in ROOTS:
             if scope.lookup(head.name) is not None:
@@ -357,3 +357,9 @@ def _names_builtin(term) -> bool:
 
     name = term.dotted() if isinstance(term, Ref) else term.name if isinstance(term, Var) else None
     return name is not None and name in REGISTRY
+
+
+def resolve_query(body: tuple, errors: list) -> tuple:
+    """A query's body resolved (no package, no imports): its vars are its own."""
+    resolved, _scope = Resolver(ModuleScope((), set(), {}), errors).body(body, Scope())
+    return resolved

@@ -18,6 +18,7 @@ from regolite.ast import (
     Array, ArrayComprehension, Block, Call, Every, Expr, Object, ObjectComprehension, Ref, Scalar,
     Set, SetComprehension, SomeDecl, TemplateString, Term, Var,
 )
+from regolite.compiler.errors import CompileErrors
 from regolite.errors import UNSAFE_VAR_ERROR, RegoError
 
 NESTED_BODIES = (ArrayComprehension, SetComprehension, ObjectComprehension)
@@ -343,3 +344,12 @@ def pattern_vars(term) -> set:
 
 def is_scalar(term) -> bool:
     return isinstance(term, Scalar)
+
+
+def order_body(body: tuple, bound: set, arity_of) -> tuple:
+    """`reorder` for the emitters: the ordered body, or CompileErrors (unsafe vars)."""
+    errors: list = []
+    ordered = reorder(body, set(bound), arity_of, errors)
+    if errors:
+        raise CompileErrors(errors)
+    return ordered

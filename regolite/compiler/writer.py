@@ -2,16 +2,22 @@
 
 The writer owns layout (indentation, blank lines), names (every identifier in
 generated code is manufactured from a prefix and a counter, never taken from
-policy text), constants (scalars as `repr()` of decoded values, composites in
-a pool) and the line map from generated lines back to Rego locations.
+policy text), constants (scalars as `repr()` of decoded values, the rest in a
+pool handed to the module when it runs), the builtins the code calls, and the
+line map from generated lines back to Rego locations.
 """
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
+
+from regolite.ast import Location
 
 INDENT = "    "
+_NOT_IDENT = re.compile(r"[^A-Za-z0-9_]")
 
 
 def has_safe_repr(value: Any) -> bool:
@@ -28,22 +34,34 @@ def has_safe_repr(value: Any) -> bool:
     return False
 
 
+def comment_text(text: str) -> str:
+    """`text` as it may stand in a comment: one line, non-printable characters escaped."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 @dataclass
 class CodeWriter:
-    """Accumulates lines of Python with managed indentation and names."""
+    """Accumulates lines of Python with managed indentation and names.
 
+    `pool_prefix` starts the names of pooled constants (`K0`, locations `L0`),
+    so code compiled later against a module (a query) has names of its own.
+    """
+
+    pool_prefix: str = ""
     lines: list[str] = field(default_factory=list)
-    line_map: dict[int, Any] = field(default_factory=dict)
-    constants: list[Any] = field(default_factory=list)
+    line_map: dict[int, Location] = field(default_factory=dict)  # 1-based line -> Rego location
+    constants: dict[str, Any] = field(default_factory=dict)      # pooled name -> value
+    builtins: dict[str, str] = field(default_factory=dict)       # global -> builtin name
     _level: int = 0
     _counters: dict[str, int] = field(default_factory=dict)
-    _constant_ids: dict[Any, int] = field(default_factory=dict)
+    _constant_ids: dict[Any, str] = field(default_factory=dict)
+    _builtin_idents: dict[str, str] = field(default_factory=dict)
 
     # --- layout ---------------------------------------------------------------
 
-    def line(self, text: str, loc: Optional[Any] = None) -> None:
+    def line(self, text: str, loc: Optional[Location] = None) -> None:
         """Write one line at the current indentation; remember its Rego location."""
-        if "\n" in text:
+        if "\n" in text or "\r" in text:
             raise ValueError("a generated line cannot hold a newline")
         self.lines.append(INDENT * self._level + text)
         if loc is not None:
@@ -53,16 +71,33 @@ class CodeWriter:
         self.lines.append("")
 
     def comment(self, text: str) -> None:
-        """A comment; user text goes through repr() so it cannot end the comment."""
-        self.line("# " + text)
+        self.line("# " + comment_text(text))
 
-    def indent(self) -> None:
+    def location(self, loc: Location) -> None:
+        """A comment naming where the code that follows comes from (file:row:col)."""
+        self.line("# " + comment_text(str(loc)), loc)
+
+    @contextmanager
+    def block(self, header: str, loc: Optional[Location] = None) -> Iterator[None]:
+        """`header` (a `def`, `if`, `for`... line), then what the `with` body writes, one level in."""
+        self.line(header, loc)
+        self._level += 1
+        try:
+            yield
+        finally:
+            self._level -= 1
+
+    def open(self, header: str, loc: Optional[Location] = None) -> None:
+        """`header`, then one level in until `close_to` a level before it: for
+        the loops of a body, which stay open around the rest of the body."""
+        self.line(header, loc)
         self._level += 1
 
-    def outdent(self, levels: int = 1) -> None:
-        if levels > self._level:
-            raise ValueError("outdent below column 0")
-        self._level -= levels
+    def close_to(self, level: int) -> None:
+        """Back to indentation `level` (closing what `open` opened since)."""
+        if level > self._level or level < 0:
+            raise ValueError(f"cannot close to level {level} from {self._level}")
+        self._level = level
 
     @property
     def level(self) -> int:
@@ -81,10 +116,25 @@ class CodeWriter:
         self._counters[prefix] = n + 1
         return f"{prefix}{n}"
 
+    def builtin(self, name: str) -> str:
+        """The global a builtin is called through: `b_<its name>` (`object.get`
+        is `b_object_get`), numbered should two names spell the same."""
+        ident = self._builtin_idents.get(name)
+        if ident is None:
+            base = "b_" + _NOT_IDENT.sub("_", name)
+            ident, n = base, 1
+            while ident in self.builtins:
+                n += 1
+                ident = f"{base}_{n}"
+            self._builtin_idents[name] = ident
+            self.builtins[ident] = name
+        return ident
+
     # --- constants ----------------------------------------------------------------
 
     def constant(self, value: Any) -> str:
-        """Source text for a constant: a literal for safe scalars, else `K<n>` from the pool.
+        """Source text for a constant: a literal for safe scalars, else a name
+        from the pool (`L<n>` for a location, `K<n>` for other values).
 
         Pooled values are handed to the generated module's namespace at exec
         time, so no composite value is ever rendered into source.
@@ -92,13 +142,9 @@ class CodeWriter:
         if has_safe_repr(value):
             return repr(value)
         key = (type(value), id(value))
-        index = self._constant_ids.get(key)
-        if index is None:
-            index = len(self.constants)
-            self.constants.append(value)
-            self._constant_ids[key] = index
-        return f"K{index}"
-
-    def constant_names(self) -> dict[str, Any]:
-        """The pool as the namespace entries the generated code expects."""
-        return {f"K{i}": v for i, v in enumerate(self.constants)}
+        name = self._constant_ids.get(key)
+        if name is None:
+            name = self.name(self.pool_prefix + ("L" if type(value) is Location else "K"))
+            self.constants[name] = value
+            self._constant_ids[key] = name
+        return name

@@ -86,7 +86,9 @@ class Context:
         return results
 
     def mocked(self, name: str, fn, is_function: bool, args: tuple, loc: Any) -> Any:
-        """Call `name`, or what a `with` replaced it with in this context.
+        """Call `name`, or what a `with` replaced it with in this context:
+        ("value", v, None), ("rule", rule_function, None), ("function",
+        function, None) or ("builtin", function, its name).
 
         A replacement function runs with no mocks in force, so a mock that
         calls the function it replaces reaches the original.
@@ -104,6 +106,8 @@ class Context:
         inner = Context(self.input, self.data, self.strict, self.out, self.budget, self.frozen)
         inner.data_with = self.data_with
         inner.cache = self.cache
+        if kind == "rule":  # `with f as data.p.r`: r's value, whatever the arguments
+            return target(inner)
         return self._call(target, kind == "function", target_name or name, args, loc, inner)
 
     def _call(self, fn, is_function: bool, name: str, args: tuple, loc: Any, ctx: "Context") -> Any:

@@ -54,7 +54,7 @@ def check_case(case: dict, version: str):
         if "input" in case:
             kwargs["input"] = case["input"]
         elif "input_term" in case:
-            kwargs["input"] = regolite.compile({})._term_value(case["input_term"])
+            kwargs["input"] = regolite.compile({}).eval_term(case["input_term"])
         result = policy.query(case["query"], **kwargs)
     except regolite.RegoError as e:
         if want_code is None and want_error is None:

@@ -18,7 +18,7 @@ def compile_and_run(text: str, rego_version: str, *, timeout: float = 0.05, max_
         policy = regolite.compile({"fuzz.rego": text}, rego_version=rego_version)
     except RegoError:
         return
-    for path in sorted(policy._functions):
+    for path in sorted(policy.artifact.functions):
         try:
             policy.eval_rule(path, input=INPUT, timeout=timeout, max_steps=max_steps)
         except RegoError:
