@@ -1,13 +1,21 @@
 """The LALR parser: lark builds the tables once per process; we drive them.
 
-Lark gives us the parse table (cached on disk by lark between processes) and
-the reduction callbacks of `to_ast.ToAst`. The token loop is ours, because
-Rego's tokens depend on where the parser is (see grammar/rego.lark): before a
-token goes in, `_Driver` asks the tables whether the parser can take it.
+Lark gives us the parse table (cached on disk by lark between processes) and,
+for each grammar rule, how to hand a reduction's children to its callback:
+those are bound, for each parse, to a new `to_ast.ToAst` that holds the parse's
+`ParseContext`. The token loop is ours, because Rego's tokens depend on where
+the parser is (see grammar/rego.lark): before a token goes in, `Driver` asks
+the tables whether the parser can take it. The driver also reads the import
+statements as they go by and records them in the context, whose dialect then
+decides which words are keywords.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import stat
 import threading
 from importlib import resources
 from pathlib import Path
@@ -19,23 +27,20 @@ from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
+import regolite
 from regolite.errors import RegoParseError
+from regolite.parser.context import ParseContext
 from regolite.parser.lexer import RawToken, Source, scan
 from regolite.parser.syntax_errors import describe_unexpected
-from regolite.parser import to_ast
+from regolite.parser.to_ast import ToAst
 
 GRAMMAR_FILE = "rego.lark"
 START_SYMBOLS = ("module", "rules_tail", "query_start", "expr_start")
 
-# Keywords of every Rego version, and those v0 has only when imported.
-BASE_KEYWORDS = {
-    "package": "PACKAGE", "import": "IMPORT", "as": "AS", "default": "DEFAULT", "else": "ELSE",
-    "not": "NOT", "some": "SOME", "with": "WITH", "true": "TRUE", "false": "FALSE", "null": "NULL",
-}
-FUTURE_KEYWORDS = {"if": "IF", "contains": "CONTAINS", "in": "IN", "every": "EVERY"}
-
 # Tokens after which `[` indexes and `(` calls when nothing separates them.
 _TERM_ENDS = frozenset({"NAME", "STRING", "RAWSTRING", "TEMPLATE", "RBRACK", "RPAREN", "RBRACE"})
+# Tokens that continue the path of an import statement (`future.keywords["in"]`).
+_IMPORT_PATH_TOKENS = frozenset({"NAME", "DOT", "REFBRACK", "STRING", "RAWSTRING", "RBRACK"})
 
 
 def grammar_text() -> str:
@@ -48,7 +53,7 @@ def grammar_text() -> str:
 
 
 class _Tables:
-    """The parse table and callbacks, built on first use and then shared."""
+    """The parse table and how to build each parse's callbacks, built on first use and then shared."""
 
     _lock = threading.Lock()
     _built: Optional["_Tables"] = None
@@ -59,16 +64,34 @@ class _Tables:
             parser="lalr",
             lexer=_NoLexer,
             start=list(START_SYMBOLS),
-            transformer=to_ast.ToAst(),
             maybe_placeholders=False,
             cache=_cache_path(),
         )
         parser = lark.parser.parser.parser  # frontend -> LALR_Parser -> _Parser
         self.parse_table = parser.parse_table
-        self.callbacks = parser.callbacks
         self.states = parser.parse_table.states
-        self.confs = {s: ParseConf(parser.parse_table, parser.callbacks, s) for s in START_SYMBOLS}
         self.terminals = sorted({k for row in self.states.values() for k in row if k.isupper()})
+        # Lark's callbacks without a transformer build Trees; those of rules that
+        # ToAst has a method for are rebuilt around each parse's ToAst, with
+        # lark's wrappers (child filters, inlining of `?rule`s) as lark would.
+        self.tree_callbacks = {}
+        self.builder_callbacks = []
+        for rule, wrappers in lark._parse_tree_builder.rule_builders:
+            name = rule.alias or rule.options.template_source or rule.origin.name
+            if hasattr(ToAst, name):
+                self.builder_callbacks.append((rule, name, tuple(wrappers)))
+            else:
+                self.tree_callbacks[rule] = parser.callbacks[rule]
+
+    def callbacks(self, builder: ToAst) -> dict:
+        """The reduction callbacks of one parse: lark's, around `builder`'s methods."""
+        callbacks = dict(self.tree_callbacks)
+        for rule, name, wrappers in self.builder_callbacks:
+            callback = getattr(builder, name)
+            for wrap in wrappers:
+                callback = wrap(callback)
+            callbacks[rule] = callback
+        return callbacks
 
     @classmethod
     def get(cls) -> "_Tables":
@@ -80,7 +103,7 @@ class _Tables:
 
 
 class _NoLexer(Lexer):
-    """Placeholder lexer class: tokens come from `_Driver`, never from lark."""
+    """Placeholder lexer class: tokens come from `Driver`, never from lark."""
 
     def __init__(self, conf):
         pass
@@ -97,12 +120,6 @@ def _cache_path():
     $REGOLITE_CACHE_DIR, else $XDG_CACHE_HOME/regolite or ~/.cache/regolite.
     The file name carries a hash of the grammar and regolite's version.
     """
-    import hashlib
-    import os
-    import stat
-
-    import regolite
-
     base = os.environ.get("REGOLITE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "regolite"
     )
@@ -148,32 +165,27 @@ def _accepts(states, stack: list, kind: str, end_state) -> bool:
 class _Diagnosis(Exception):
     """Stops a diagnostic run just before the token that failed."""
 
-    def __init__(self, driver: "_Driver") -> None:
-        self.driver = driver
 
+class Driver:
+    """Feeds the tokens of one source range into one LALR parse, deciding their types."""
 
-class _Driver:
-    """Feeds tokens of one source into one LALR parse, deciding their types."""
-
-    def __init__(self, source: Source, rego_version: str, start: str, keywords: Optional[dict] = None):
-        self.source = source
+    def __init__(self, context: ParseContext, start: str, tables: _Tables, callbacks: dict) -> None:
+        self.context = context
+        self.source = context.source
         self.start = start
-        self.initial_keywords = keywords
+        self.tables = tables
+        self.imports_before = len(context.imports)  # for a diagnostic run, which starts where this one did
+        self.dialect = context.dialect
         self.diagnose_at: Optional[int] = None
-        self.tables = _Tables.get()
-        self.state = ParserState(self.tables.confs[start], None)
-        self.keywords = dict(keywords) if keywords is not None else _keywords_for(rego_version)
-        self.rego_version = rego_version
-        self.import_path: Optional[list[str]] = None
-        self.rego_v2 = False
-        self.future_imports: list[tuple[str, ...]] = []
+        self.state = ParserState(ParseConf(tables.parse_table, callbacks, start), None)
+        self.import_tokens: Optional[list[Token]] = None  # the path so far of the import being read
 
     def accepts(self, kind: str) -> bool:
         return _accepts(self.tables.states, self.state.state_stack, kind, self.state.parse_conf.end_state)
 
     def feed(self, tok: Token) -> None:
         if tok.start_pos == self.diagnose_at and tok.type != "NL":
-            raise _Diagnosis(self)
+            raise _Diagnosis()
         try:
             self.state.feed_token(tok)
         except UnexpectedToken as e:
@@ -185,10 +197,13 @@ class _Driver:
         After a failed token the LALR state has been reduced with the wrong
         lookahead, so its table row over-promises; a second run stops just
         before the token and asks the tables about every terminal instead.
+        That run builds nothing (no callbacks) and records its imports in a
+        context of its own: it only needs the parser's states.
         """
         if self.diagnose_at is not None:
             return describe_unexpected(e, self.source)
-        probe = _Driver(self.source, self.rego_version, self.start, self.initial_keywords)
+        context = ParseContext(self.source, self.context.rego_version, self.context.imports[:self.imports_before])
+        probe = Driver(context, self.start, self.tables, {})
         probe.diagnose_at = e.token.start_pos if e.token.type != "$END" else -1
         try:
             probe.run(self.start_offset, self.stop)
@@ -206,9 +221,7 @@ class _Driver:
         self.stop = stop
         prev: Optional[RawToken] = None  # the previous token, NL excluded
         pending_nl: Optional[Token] = None
-        self.last_offset = start_offset
         for tok in scan(self.source, start_offset, stop):
-            self.last_offset = tok.start_pos
             kind = tok.type
             if kind == "NL":
                 pending_nl = tok
@@ -223,7 +236,7 @@ class _Driver:
                 if not tok.spaced and prev is not None and prev.type in ("NAME", "RBRACK"):
                     kind = "CALLPAREN"
             elif kind == "LBRACE":
-                if prev is not None and (prev.type == "IF" or prev.type == "NOT" and self.rego_v2):
+                if prev is not None and (prev.type == "IF" or prev.type == "NOT" and self.dialect.not_body):
                     if not self._object_follows(tok):
                         kind = "LBODY"
             elif kind == "DOT":
@@ -236,13 +249,13 @@ class _Driver:
                 if self.accepts("NL") and not self.accepts(kind):
                     self.feed(pending_nl)
                 pending_nl = None
-            if self.import_path is not None:
-                if kind in ("NAME", "DOT", "REFBRACK", "RBRACK", "STRING"):
-                    self.import_path.append(str(tok))
+            if self.import_tokens is not None:
+                if kind in _IMPORT_PATH_TOKENS:
+                    self.import_tokens.append(tok)
                 else:
                     self._end_import()
             if kind == "IMPORT":
-                self.import_path = []
+                self.import_tokens = []
             self.feed(tok)
             prev = tok
         self._end_import()
@@ -251,7 +264,7 @@ class _Driver:
         end_offset = len(self.source.text) if stop is None else stop
         end = Token("$END", "", end_offset, *_position(self.source, end_offset))
         if self.diagnose_at == -1:
-            raise _Diagnosis(self)
+            raise _Diagnosis()
         try:
             return self.state.feed_token(end, True)
         except UnexpectedToken as e:
@@ -285,7 +298,7 @@ class _Driver:
     def _name_kind(self, tok: RawToken, prev: Optional[RawToken]) -> str:
         if prev is not None and prev.type == "DOT":
             return "NAME"  # keywords are plain names in refs: input.default
-        kind = self.keywords.get(str(tok))
+        kind = self.dialect.keywords.get(str(tok))
         if kind is None:
             return "NAME"
         if kind == "CONTAINS":
@@ -295,27 +308,50 @@ class _Driver:
         return kind
 
     def _end_import(self) -> None:
-        path = self.import_path
-        if path is None:
+        """The import being read has ended: record its path, whose keywords apply from the next token."""
+        tokens = self.import_tokens
+        if tokens is None:
             return
-        self.import_path = None
-        dotted = "".join(path)
-        if dotted == "rego.v2":
-            self.rego_v2 = True
-        if dotted in ("rego.v1", "rego.v2", "future.keywords"):
-            self.keywords.update(FUTURE_KEYWORDS)
-        elif dotted.startswith("future.keywords."):
-            word = dotted[len("future.keywords."):]
-            if word in FUTURE_KEYWORDS:
-                self.keywords[word] = FUTURE_KEYWORDS[word]
-                if word == "every":  # `every x in xs` needs `in` too
-                    self.keywords["in"] = "IN"
+        self.import_tokens = None
+        path = import_path(tokens)
+        if path is not None:
+            self.context.add_import(path)
+            self.dialect = self.context.dialect
 
 
-def _keywords_for(rego_version: str) -> dict:
-    if rego_version == "v1":
-        return {**BASE_KEYWORDS, **FUTURE_KEYWORDS}
-    return dict(BASE_KEYWORDS)
+def import_path(tokens: list[Token]) -> Optional[tuple[str, ...]]:
+    """The names of the import path spelled by `tokens`: ("future", "keywords", "in") for
+    `future.keywords.in` or `future.keywords["in"]`; None when they spell no path."""
+    if not tokens or tokens[0].type != "NAME":
+        return None
+    names = [str(tokens[0])]
+    i = 1
+    n = len(tokens)
+    while i < n:
+        kind = tokens[i].type
+        if kind == "DOT" and i + 1 < n and tokens[i + 1].type == "NAME":
+            names.append(str(tokens[i + 1]))
+            i += 2
+        elif kind == "REFBRACK" and i + 2 < n and tokens[i + 2].type == "RBRACK":
+            key = _string_value(tokens[i + 1])
+            if key is None:
+                return None
+            names.append(key)
+            i += 3
+        else:
+            return None
+    return tuple(names)
+
+
+def _string_value(tok: Token) -> Optional[str]:
+    if tok.type == "RAWSTRING":
+        return str(tok)[1:-1]
+    if tok.type == "STRING":
+        try:
+            return json.loads(str(tok))
+        except ValueError:
+            return None
+    return None
 
 
 def _position(source: Source, offset: int) -> tuple[int, int]:
@@ -323,27 +359,48 @@ def _position(source: Source, offset: int) -> tuple[int, int]:
     return loc.row, loc.col
 
 
-def parse_tokens(source: Source, rego_version: str, start: str, start_offset: int = 0, keywords=None):
-    """Parse `source` from `start_offset` as the grammar's `start` symbol.
+def parse(context: ParseContext, start: str, start_offset: int = 0):
+    """Parse `context.source` from `start_offset` as the grammar's `start` symbol: the AST that to_ast builds.
 
-    Returns (result, driver); the driver knows the keywords in force at the
-    end (imports may add some) and how far it got.
+    The imports the parse reads are recorded in `context`, also when it fails.
     """
-    context = to_ast.CONTEXT
-    context.source = source
-    context.rego_version = rego_version
-    context.rego_v1_import = False
-    context.wildcards = 0
-    driver = _Driver(source, rego_version, start, keywords)
-    context.keywords = driver.keywords
-    return driver.run(start_offset), driver
+    tables = _Tables.get()
+    callbacks: dict = {}
+
+    def parse_expression(offset: int, stop: int):
+        """A template string's embedded expression: part of this parse, with its context and callbacks."""
+        return Driver(context, "expr_start", tables, callbacks).run(offset, stop)
+
+    callbacks.update(tables.callbacks(ToAst(context, parse_expression)))
+    return Driver(context, start, tables, callbacks).run(start_offset)
 
 
-def parse_fragment(source: Source, start: int, stop: int, context) -> object:
-    """Parse `source.text[start:stop]` as one expression, inside a parse in progress."""
-    saved = (context.source, context.rego_version, getattr(context, "keywords", None))
-    driver = _Driver(source, context.rego_version, "expr_start", context.keywords)
+def read_import(context: ParseContext, offset: int) -> None:
+    """Record in `context` the import statement on the line at `offset`, if that line is one.
+
+    For error recovery, which resumes at the start of a line: an import after
+    an error (in a broken module header) still enables its keywords for the
+    rules below it. The line is read by the driver's own loop, typing the
+    tokens and recording the import as a parse does, but parsing nothing.
+    """
+    source = context.source
     try:
-        return driver.run(start, stop)
-    finally:
-        context.source, context.rego_version, context.keywords = saved
+        first = next(scan(source, offset), None)
+        if first is None or first.type != "NAME" or str(first) != "import":
+            return
+        line_end = source.text.find("\n", offset)
+        reader = _ImportReader(context, "rules_tail", _Tables.get(), {})
+        reader.diagnose_at = -1  # stop at the end of the line
+        reader.run(offset, line_end if line_end >= 0 else None)
+    except (_Diagnosis, RegoParseError):
+        pass
+
+
+class _ImportReader(Driver):
+    """A driver that types tokens and records imports, but feeds nothing to the parser."""
+
+    def feed(self, tok: Token) -> None:
+        pass
+
+    def accepts(self, kind: str) -> bool:
+        return False
