@@ -1,13 +1,14 @@
-"""The LALR parser: lark builds the tables once per process; we drive them.
+"""The LALR parser: lark builds the tables once per process; we run them.
 
 Lark gives us the parse table (cached on disk by lark between processes) and,
-for each grammar rule, how to hand a reduction's children to its callback:
-those are bound, for each parse, to a new `to_ast.ToAst` that holds the parse's
-`ParseContext`. The token loop is ours, because Rego's tokens depend on where
-the parser is (see grammar/rego.lark): before a token goes in, `Driver` asks
-the tables whether the parser can take it. The driver also reads the import
-statements as they go by and records them in the context, whose dialect then
-decides which words are keywords.
+for each grammar rule, which children its reduction keeps. We turn those into
+our own table (`_Tables`), where a reduction calls its `to_ast.ToAst` method
+with the parse's builder passed in, so one table serves every parse and
+thread. The token loop is ours too, because Rego's tokens depend on where the
+parser is (see grammar/rego.lark): before a token goes in, `Driver` asks the
+table whether the parser can take it. The driver also reads the import
+statements as they go by and records them in the parse's context, whose
+dialect then decides which words are keywords.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import stat
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, NamedTuple, Optional
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.lexer import Lexer
 from lark.exceptions import UnexpectedToken
+from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild, ParseTreeBuilder
 from lark.parsers.lalr_analysis import Shift
-from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 import regolite
 from regolite.errors import RegoParseError
@@ -52,8 +53,20 @@ def grammar_text() -> str:
         return here.read_text(encoding="utf-8")
 
 
+class Reduction(NamedTuple):
+    """What the parser does when it reduces a grammar rule."""
+
+    size: int  # how many symbols it takes off the stack
+    origin: str  # the nonterminal it pushes
+    build: Callable[[Optional[ToAst], list], Any]  # (builder, children) -> the value pushed
+
+
 class _Tables:
-    """The parse table and how to build each parse's callbacks, built on first use and then shared."""
+    """The LALR table, built on first use and then only read.
+
+    `actions[state][symbol]` is the next state (an int) for a shift or a goto,
+    or the Reduction to make.
+    """
 
     _lock = threading.Lock()
     _built: Optional["_Tables"] = None
@@ -67,31 +80,19 @@ class _Tables:
             maybe_placeholders=False,
             cache=_cache_path(),
         )
-        parser = lark.parser.parser.parser  # frontend -> LALR_Parser -> _Parser
-        self.parse_table = parser.parse_table
-        self.states = parser.parse_table.states
-        self.terminals = sorted({k for row in self.states.values() for k in row if k.isupper()})
-        # Lark's callbacks without a transformer build Trees; those of rules that
-        # ToAst has a method for are rebuilt around each parse's ToAst, with
-        # lark's wrappers (child filters, inlining of `?rule`s) as lark would.
-        self.tree_callbacks = {}
-        self.builder_callbacks = []
-        for rule, wrappers in lark._parse_tree_builder.rule_builders:
-            name = rule.alias or rule.options.template_source or rule.origin.name
-            if hasattr(ToAst, name):
-                self.builder_callbacks.append((rule, name, tuple(wrappers)))
-            else:
-                self.tree_callbacks[rule] = parser.callbacks[rule]
-
-    def callbacks(self, builder: ToAst) -> dict:
-        """The reduction callbacks of one parse: lark's, around `builder`'s methods."""
-        callbacks = dict(self.tree_callbacks)
-        for rule, name, wrappers in self.builder_callbacks:
-            callback = getattr(builder, name)
-            for wrap in wrappers:
-                callback = wrap(callback)
-            callbacks[rule] = callback
-        return callbacks
+        parse_table = lark.parser.parser.parser.parse_table  # frontend -> LALR_Parser -> _Parser
+        tree_builder = ParseTreeBuilder(lark.rules, Tree, propagate_positions=False, ambiguous=False)
+        reductions = {
+            rule: Reduction(len(rule.expansion), rule.origin.name, _reduction_builder(rule, wrappers))
+            for rule, wrappers in tree_builder.rule_builders
+        }
+        self.actions: dict[int, dict[str, Any]] = {
+            state: {symbol: arg if action is Shift else reductions[arg] for symbol, (action, arg) in row.items()}
+            for state, row in parse_table.states.items()
+        }
+        self.start_states: dict[str, int] = dict(parse_table.start_states)
+        self.end_states: dict[str, int] = dict(parse_table.end_states)
+        self.terminals = sorted({k for row in self.actions.values() for k in row if k.isupper()})
 
     @classmethod
     def get(cls) -> "_Tables":
@@ -100,6 +101,46 @@ class _Tables:
                 if cls._built is None:
                     cls._built = cls()
         return cls._built
+
+
+def _reduction_builder(rule, wrappers) -> Callable[[Optional[ToAst], list], Any]:
+    """How a reduction of `rule` builds its value, as lark would with ToAst as the transformer.
+
+    The ToAst method named after the rule (or its alias) gets the builder and
+    the children; a rule without one makes a lark Tree (only `_`/`__` rules,
+    whose children their parent's filter inlines). Lark's wrappers decide the
+    children: a child filter keeps some and inlines those `_` rules, and a
+    `?rule` with one child is that child.
+    """
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    method = getattr(ToAst, name, None)
+    if method is None:
+        def node(builder, children):
+            return Tree(name, children)
+    else:
+        node = method
+    if not wrappers:
+        return node
+    (wrapper,) = wrappers
+    if wrapper is ExpandSingleChild:
+        def single_child_or_node(builder, children):
+            return children[0] if len(children) == 1 else node(builder, children)
+        return single_child_or_node
+    if getattr(wrapper, "func", None) is ChildFilterLALR_NoPlaceholders:
+        (to_include,) = wrapper.args
+
+        def filtered_node(builder, children):
+            filtered: list = []
+            for i, to_expand in to_include:
+                if not to_expand:
+                    filtered.append(children[i])
+                elif filtered:
+                    filtered += children[i].children
+                else:
+                    filtered = children[i].children
+            return node(builder, filtered)
+        return filtered_node
+    raise TypeError(f"regolite does not know lark's wrapper {wrapper!r} (rule {rule})")
 
 
 class _NoLexer(Lexer):
@@ -136,29 +177,28 @@ def _cache_path():
     return os.path.join(base, f"grammar-{digest}.lark.cache")
 
 
-def _accepts(states, stack: list, kind: str, end_state) -> bool:
+def _accepts(actions: dict, stack: list, kind: str, end_state: int) -> bool:
     """Would the parser, in the state `stack`, shift a token of type `kind`?
 
     For "$END" the question is whether the reductions reach `end_state`.
     """
-    action = states[stack[-1]].get(kind)
+    action = actions[stack[-1]].get(kind)
     if action is None:
         return False
-    if action[0] is Shift:
+    if action.__class__ is int:
         return True
     stack = list(stack)
     while True:
-        rule = action[1]
-        size = len(rule.expansion)
+        size = action.size
         if size:
             del stack[-size:]
-        stack.append(states[stack[-1]][rule.origin.name][1])
+        stack.append(actions[stack[-1]][action.origin])
         if stack[-1] == end_state:
             return True
-        action = states[stack[-1]].get(kind)
+        action = actions[stack[-1]].get(kind)
         if action is None:
             return False
-        if action[0] is Shift:
+        if action.__class__ is int:
             return True
 
 
@@ -167,43 +207,80 @@ class _Diagnosis(Exception):
 
 
 class Driver:
-    """Feeds the tokens of one source range into one LALR parse, deciding their types."""
+    """Feeds the tokens of one source range into one LALR parse, deciding their types.
 
-    def __init__(self, context: ParseContext, start: str, tables: _Tables, callbacks: dict) -> None:
+    Reductions call the methods of `builder`; a driver without one (a
+    diagnostic run) only moves through the states.
+    """
+
+    def __init__(self, context: ParseContext, start: str, builder: Optional[ToAst]) -> None:
         self.context = context
         self.source = context.source
         self.start = start
+        self.builder = builder
+        tables = _Tables.get()
         self.tables = tables
+        self.actions = tables.actions
+        self.end_state = tables.end_states[start]
+        self.stack: list[int] = [tables.start_states[start]]  # LALR states
+        self.values: list = []  # what each state on the stack stands for: a token or a built value
         self.imports_before = len(context.imports)  # for a diagnostic run, which starts where this one did
         self.dialect = context.dialect
-        self.diagnose_at: Optional[int] = None
-        self.state = ParserState(ParseConf(tables.parse_table, callbacks, start), None)
+        self.diagnose_at: Optional[int] = None  # a diagnostic run stops at the token there (-1: at the end)
         self.import_tokens: Optional[list[Token]] = None  # the path so far of the import being read
+        self.start_offset = 0  # the range of the source that run() reads
+        self.stop: Optional[int] = None
 
     def accepts(self, kind: str) -> bool:
-        return _accepts(self.tables.states, self.state.state_stack, kind, self.state.parse_conf.end_state)
+        return _accepts(self.actions, self.stack, kind, self.end_state)
 
     def feed(self, tok: Token) -> None:
         if tok.start_pos == self.diagnose_at and tok.type != "NL":
             raise _Diagnosis()
-        try:
-            self.state.feed_token(tok)
-        except UnexpectedToken as e:
-            raise self._error(e) from None
+        self._shift(tok)
+
+    def _shift(self, tok: Token, at_end: bool = False):
+        """Make the reductions `tok` calls for, then shift it; at the end, return the start symbol's value."""
+        actions = self.actions
+        stack = self.stack
+        values = self.values
+        builder = self.builder
+        kind = tok.type
+        while True:
+            action = actions[stack[-1]].get(kind)
+            if action is None:
+                expected = {symbol for symbol in actions[stack[-1]] if symbol.isupper()}
+                raise self._error(UnexpectedToken(tok, expected)) from None
+            if action.__class__ is int:
+                stack.append(action)
+                values.append(tok)
+                return None
+            size, origin, build = action
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            value = build(builder, children) if builder is not None else None
+            stack.append(actions[stack[-1]][origin])
+            values.append(value)
+            if at_end and stack[-1] == self.end_state:
+                return value
 
     def _error(self, e: UnexpectedToken) -> RegoParseError:
         """The error for `e`, with the terminals the parser could really take there.
 
         After a failed token the LALR state has been reduced with the wrong
         lookahead, so its table row over-promises; a second run stops just
-        before the token and asks the tables about every terminal instead.
-        That run builds nothing (no callbacks) and records its imports in a
-        context of its own: it only needs the parser's states.
+        before the token and asks the table about every terminal instead.
+        That run builds nothing and records its imports in a context of its
+        own: it only needs the parser's states.
         """
         if self.diagnose_at is not None:
             return describe_unexpected(e, self.source)
         context = ParseContext(self.source, self.context.rego_version, self.context.imports[:self.imports_before])
-        probe = Driver(context, self.start, self.tables, {})
+        probe = Driver(context, self.start, None)
         probe.diagnose_at = e.token.start_pos if e.token.type != "$END" else -1
         try:
             probe.run(self.start_offset, self.stop)
@@ -265,10 +342,7 @@ class Driver:
         end = Token("$END", "", end_offset, *_position(self.source, end_offset))
         if self.diagnose_at == -1:
             raise _Diagnosis()
-        try:
-            return self.state.feed_token(end, True)
-        except UnexpectedToken as e:
-            raise self._error(e) from None
+        return self._shift(end, at_end=True)
 
     def _object_follows(self, brace: RawToken) -> bool:
         """Does the `{` after `if` open an object (comprehension) rather than a body?
@@ -364,15 +438,13 @@ def parse(context: ParseContext, start: str, start_offset: int = 0):
 
     The imports the parse reads are recorded in `context`, also when it fails.
     """
-    tables = _Tables.get()
-    callbacks: dict = {}
 
     def parse_expression(offset: int, stop: int):
-        """A template string's embedded expression: part of this parse, with its context and callbacks."""
-        return Driver(context, "expr_start", tables, callbacks).run(offset, stop)
+        """A template string's embedded expression: part of this parse, with its context and builder."""
+        return Driver(context, "expr_start", builder).run(offset, stop)
 
-    callbacks.update(tables.callbacks(ToAst(context, parse_expression)))
-    return Driver(context, start, tables, callbacks).run(start_offset)
+    builder = ToAst(context, parse_expression)
+    return Driver(context, start, builder).run(start_offset)
 
 
 def read_import(context: ParseContext, offset: int) -> None:
@@ -389,7 +461,7 @@ def read_import(context: ParseContext, offset: int) -> None:
         if first is None or first.type != "NAME" or str(first) != "import":
             return
         line_end = source.text.find("\n", offset)
-        reader = _ImportReader(context, "rules_tail", _Tables.get(), {})
+        reader = _ImportReader(context, "rules_tail", None)
         reader.diagnose_at = -1  # stop at the end of the line
         reader.run(offset, line_end if line_end >= 0 else None)
     except (_Diagnosis, RegoParseError):
