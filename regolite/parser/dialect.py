@@ -1,9 +1,10 @@
 """Which keywords and rules a module has: decided from its Rego version and imports.
 
 This is the one place that knows what `import rego.v1`, `import rego.v2` and
-`import future.keywords[.NAME]` turn on. The driver (lalr.py) asks it after
-each import it reads, and error recovery asks it with the imports the driver
-read before the first error, so both type tokens the same way.
+`import future.keywords[.NAME]` turn on. A ParseContext asks it for the imports
+a parse starts with (none, or for error recovery those the failed parse read)
+and again after each import the driver (lalr.py) reads, so a parse and the
+recovery after it type tokens and check rules the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ BASE_KEYWORDS = {
 }
 FUTURE_KEYWORDS = {"if": "IF", "contains": "CONTAINS", "in": "IN", "every": "EVERY"}
 
-# Import paths (as name tuples: `rego.v1` is ("rego", "v1")) that turn on v1's rules.
+# Import paths that change the dialect, as name tuples (`rego["v1"]` too is ("rego", "v1")).
 REGO_V1_IMPORT = ("rego", "v1")
 REGO_V2_IMPORT = ("rego", "v2")
 FUTURE_KEYWORDS_IMPORT = ("future", "keywords")
