@@ -3,6 +3,23 @@
 `parse_module` and `parse_query` are the only doors into lark. After a syntax
 error the parser resumes at the next rule that starts a line, so one run
 reports every independent error in a file (up to MAX_ERRORS).
+
+The modules, one job each; each imports only those listed above it:
+
+    lexer.py          text -> raw tokens (keywords are decided later, in context)
+    syntax_errors.py  lark's UnexpectedToken -> RegoParseError in words
+    dialect.py        Rego version + imports -> the keywords and rules in force
+    context.py        ParseContext: the facts of one parse (source, version,
+                      imports read, dialect, wildcard counter)
+    templates.py      a template string -> its text and expressions; the
+                      expressions are parsed by a function it is handed
+    to_ast.py         ToAst: a parse's reductions (grammar rules -> AST nodes)
+    lalr.py           lark's LALR tables, and the Driver that types each token
+                      in context, feeds it in and records the imports it reads
+    __init__.py       the entry points and error recovery
+
+Nothing is global to a parse but the lark tables (built once, then only read):
+every parse gets its own ParseContext and ToAst, so threads may parse at once.
 """
 
 from __future__ import annotations
@@ -12,7 +29,8 @@ from typing import Optional
 
 from regolite.ast import Module, Query
 from regolite.errors import RegoParseError
-from regolite.parser.lalr import parse_tokens
+from regolite.parser.context import ParseContext
+from regolite.parser.lalr import parse, read_import
 from regolite.parser.lexer import Source
 
 REGO_VERSIONS = ("v1", "v0")
@@ -32,12 +50,12 @@ def parse_module(source: str, filename: str = "<string>", *, rego_version: str =
     src = _source(source, filename)
     if not src.text.strip():
         raise RegoParseError("empty module", src.location(0))
+    context = ParseContext(src, rego_version)
     try:
-        module, _driver = parse_tokens(src, rego_version, "module")
-        return module
+        return parse(context, "module")
     except RegoParseError as first:
         errors = [first]
-    _recover(src, rego_version, errors)
+    _recover(src, rego_version, context.imports, errors)
     raise RegoParseError(errors[0].message, errors[0].location, errors)
 
 
@@ -47,7 +65,7 @@ def parse_query(query: str, filename: str = "<query>", *, rego_version: str = "v
     src = _source(query, filename)
     if not src.text.strip():
         raise RegoParseError("empty query", src.location(0))
-    body, _driver = parse_tokens(src, rego_version, "query_start")
+    body = parse(ParseContext(src, rego_version), "query_start")
     return Query(body, body[0].loc)
 
 
@@ -69,15 +87,22 @@ def _source(text, filename: str) -> Source:
     return Source(text, filename)
 
 
-def _recover(src: Source, rego_version: str, errors: list) -> None:
-    """Parse the rules after each error, appending the errors they hold."""
-    keywords = _keywords_after_imports(src, rego_version)
+def _recover(src: Source, rego_version: str, imports: list[tuple[str, ...]], errors: list) -> None:
+    """Parse the rules after each error, appending the errors they hold.
+
+    The rules are parsed as in the module: with the imports that the parse
+    read before its first error, and those on lines where recovery resumed
+    (an import after an error is reported, and still counts).
+    """
+    imports = list(imports)
     while len(errors) < MAX_ERRORS:
         resume = _next_rule_start(src, errors[-1].location.row)
         if resume is None:
             return
+        context = ParseContext(src, rego_version, imports)
+        read_import(context, resume)
         try:
-            parse_tokens(src, rego_version, "rules_tail", resume, keywords)
+            parse(context, "rules_tail", resume)
             return
         except RegoParseError as e:
             if e.location.row < src.location(resume).row:
@@ -93,18 +118,3 @@ def _next_rule_start(src: Source, row: int) -> Optional[int]:
             return None
     m = _RULE_START.search(src.text, offset)
     return m.start() if m else None
-
-
-def _keywords_after_imports(src: Source, rego_version: str) -> Optional[dict]:
-    from regolite.parser.lalr import FUTURE_KEYWORDS, _keywords_for
-
-    keywords = _keywords_for(rego_version)
-    for m in re.finditer(r"^\s*import\s+(rego\.v1|future\.keywords(?:\.(\w+))?)\s*$", src.text, re.MULTILINE):
-        if m.group(2):
-            if m.group(2) in FUTURE_KEYWORDS:
-                keywords[m.group(2)] = FUTURE_KEYWORDS[m.group(2)]
-                if m.group(2) == "every":
-                    keywords["in"] = "IN"
-        else:
-            keywords.update(FUTURE_KEYWORDS)
-    return keywords

@@ -1,41 +1,47 @@
-"""The LALR parser: lark builds the tables once per process; we drive them.
+"""The LALR parser: lark builds the tables once per process; we run them.
 
-Lark gives us the parse table (cached on disk by lark between processes) and
-the reduction callbacks of `to_ast.ToAst`. The token loop is ours, because
-Rego's tokens depend on where the parser is (see grammar/rego.lark): before a
-token goes in, `_Driver` asks the tables whether the parser can take it.
+Lark gives us the parse table (cached on disk by lark between processes) and,
+for each grammar rule, which children its reduction keeps. We turn those into
+our own table (`_Tables`), where a reduction calls its `to_ast.ToAst` method
+with the parse's builder passed in, so one table serves every parse and
+thread. The token loop is ours too, because Rego's tokens depend on where the
+parser is (see grammar/rego.lark): before a token goes in, `Driver` asks the
+table whether the parser can take it. The driver also reads the import
+statements as they go by and records them in the parse's context, whose
+dialect then decides which words are keywords.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import stat
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, NamedTuple, Optional
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.lexer import Lexer
 from lark.exceptions import UnexpectedToken
+from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild, ParseTreeBuilder
 from lark.parsers.lalr_analysis import Shift
-from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
+import regolite
 from regolite.errors import RegoParseError
+from regolite.parser.context import ParseContext
 from regolite.parser.lexer import RawToken, Source, scan
 from regolite.parser.syntax_errors import describe_unexpected
-from regolite.parser import to_ast
+from regolite.parser.to_ast import ToAst
 
 GRAMMAR_FILE = "rego.lark"
 START_SYMBOLS = ("module", "rules_tail", "query_start", "expr_start")
 
-# Keywords of every Rego version, and those v0 has only when imported.
-BASE_KEYWORDS = {
-    "package": "PACKAGE", "import": "IMPORT", "as": "AS", "default": "DEFAULT", "else": "ELSE",
-    "not": "NOT", "some": "SOME", "with": "WITH", "true": "TRUE", "false": "FALSE", "null": "NULL",
-}
-FUTURE_KEYWORDS = {"if": "IF", "contains": "CONTAINS", "in": "IN", "every": "EVERY"}
-
 # Tokens after which `[` indexes and `(` calls when nothing separates them.
 _TERM_ENDS = frozenset({"NAME", "STRING", "RAWSTRING", "TEMPLATE", "RBRACK", "RPAREN", "RBRACE"})
+# Tokens that continue the path of an import statement (`future.keywords["in"]`).
+_IMPORT_PATH_TOKENS = frozenset({"NAME", "DOT", "REFBRACK", "STRING", "RAWSTRING", "RBRACK"})
 
 
 def grammar_text() -> str:
@@ -47,8 +53,20 @@ def grammar_text() -> str:
         return here.read_text(encoding="utf-8")
 
 
+class Reduction(NamedTuple):
+    """What the parser does when it reduces a grammar rule."""
+
+    size: int  # how many symbols it takes off the stack
+    origin: str  # the nonterminal it pushes
+    build: Callable[[Optional[ToAst], list], Any]  # (builder, children) -> the value pushed
+
+
 class _Tables:
-    """The parse table and callbacks, built on first use and then shared."""
+    """The LALR table, built on first use and then only read.
+
+    `actions[state][symbol]` is the next state (an int) for a shift or a goto,
+    or the Reduction to make.
+    """
 
     _lock = threading.Lock()
     _built: Optional["_Tables"] = None
@@ -59,16 +77,22 @@ class _Tables:
             parser="lalr",
             lexer=_NoLexer,
             start=list(START_SYMBOLS),
-            transformer=to_ast.ToAst(),
             maybe_placeholders=False,
             cache=_cache_path(),
         )
-        parser = lark.parser.parser.parser  # frontend -> LALR_Parser -> _Parser
-        self.parse_table = parser.parse_table
-        self.callbacks = parser.callbacks
-        self.states = parser.parse_table.states
-        self.confs = {s: ParseConf(parser.parse_table, parser.callbacks, s) for s in START_SYMBOLS}
-        self.terminals = sorted({k for row in self.states.values() for k in row if k.isupper()})
+        parse_table = lark.parser.parser.parser.parse_table  # frontend -> LALR_Parser -> _Parser
+        tree_builder = ParseTreeBuilder(lark.rules, Tree, propagate_positions=False, ambiguous=False)
+        reductions = {
+            rule: Reduction(len(rule.expansion), rule.origin.name, _reduction_builder(rule, wrappers))
+            for rule, wrappers in tree_builder.rule_builders
+        }
+        self.actions: dict[int, dict[str, Any]] = {
+            state: {symbol: arg if action is Shift else reductions[arg] for symbol, (action, arg) in row.items()}
+            for state, row in parse_table.states.items()
+        }
+        self.start_states: dict[str, int] = dict(parse_table.start_states)
+        self.end_states: dict[str, int] = dict(parse_table.end_states)
+        self.terminals = sorted({k for row in self.actions.values() for k in row if k.isupper()})
 
     @classmethod
     def get(cls) -> "_Tables":
@@ -79,8 +103,48 @@ class _Tables:
         return cls._built
 
 
+def _reduction_builder(rule, wrappers) -> Callable[[Optional[ToAst], list], Any]:
+    """How a reduction of `rule` builds its value, as lark would with ToAst as the transformer.
+
+    The ToAst method named after the rule (or its alias) gets the builder and
+    the children; a rule without one makes a lark Tree (only `_`/`__` rules,
+    whose children their parent's filter inlines). Lark's wrappers decide the
+    children: a child filter keeps some and inlines those `_` rules, and a
+    `?rule` with one child is that child.
+    """
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    method = getattr(ToAst, name, None)
+    if method is None:
+        def node(builder, children):
+            return Tree(name, children)
+    else:
+        node = method
+    if not wrappers:
+        return node
+    (wrapper,) = wrappers
+    if wrapper is ExpandSingleChild:
+        def single_child_or_node(builder, children):
+            return children[0] if len(children) == 1 else node(builder, children)
+        return single_child_or_node
+    if getattr(wrapper, "func", None) is ChildFilterLALR_NoPlaceholders:
+        (to_include,) = wrapper.args
+
+        def filtered_node(builder, children):
+            filtered: list = []
+            for i, to_expand in to_include:
+                if not to_expand:
+                    filtered.append(children[i])
+                elif filtered:
+                    filtered += children[i].children
+                else:
+                    filtered = children[i].children
+            return node(builder, filtered)
+        return filtered_node
+    raise TypeError(f"regolite does not know lark's wrapper {wrapper!r} (rule {rule})")
+
+
 class _NoLexer(Lexer):
-    """Placeholder lexer class: tokens come from `_Driver`, never from lark."""
+    """Placeholder lexer class: tokens come from `Driver`, never from lark."""
 
     def __init__(self, conf):
         pass
@@ -97,12 +161,6 @@ def _cache_path():
     $REGOLITE_CACHE_DIR, else $XDG_CACHE_HOME/regolite or ~/.cache/regolite.
     The file name carries a hash of the grammar and regolite's version.
     """
-    import hashlib
-    import os
-    import stat
-
-    import regolite
-
     base = os.environ.get("REGOLITE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "regolite"
     )
@@ -119,76 +177,110 @@ def _cache_path():
     return os.path.join(base, f"grammar-{digest}.lark.cache")
 
 
-def _accepts(states, stack: list, kind: str, end_state) -> bool:
+def _accepts(actions: dict, stack: list, kind: str, end_state: int) -> bool:
     """Would the parser, in the state `stack`, shift a token of type `kind`?
 
     For "$END" the question is whether the reductions reach `end_state`.
     """
-    action = states[stack[-1]].get(kind)
+    action = actions[stack[-1]].get(kind)
     if action is None:
         return False
-    if action[0] is Shift:
+    if action.__class__ is int:
         return True
     stack = list(stack)
     while True:
-        rule = action[1]
-        size = len(rule.expansion)
+        size = action.size
         if size:
             del stack[-size:]
-        stack.append(states[stack[-1]][rule.origin.name][1])
+        stack.append(actions[stack[-1]][action.origin])
         if stack[-1] == end_state:
             return True
-        action = states[stack[-1]].get(kind)
+        action = actions[stack[-1]].get(kind)
         if action is None:
             return False
-        if action[0] is Shift:
+        if action.__class__ is int:
             return True
 
 
 class _Diagnosis(Exception):
     """Stops a diagnostic run just before the token that failed."""
 
-    def __init__(self, driver: "_Driver") -> None:
-        self.driver = driver
 
+class Driver:
+    """Feeds the tokens of one source range into one LALR parse, deciding their types.
 
-class _Driver:
-    """Feeds tokens of one source into one LALR parse, deciding their types."""
+    Reductions call the methods of `builder`; a driver without one (a
+    diagnostic run) only moves through the states.
+    """
 
-    def __init__(self, source: Source, rego_version: str, start: str, keywords: Optional[dict] = None):
-        self.source = source
+    def __init__(self, context: ParseContext, start: str, builder: Optional[ToAst]) -> None:
+        self.context = context
+        self.source = context.source
         self.start = start
-        self.initial_keywords = keywords
-        self.diagnose_at: Optional[int] = None
-        self.tables = _Tables.get()
-        self.state = ParserState(self.tables.confs[start], None)
-        self.keywords = dict(keywords) if keywords is not None else _keywords_for(rego_version)
-        self.rego_version = rego_version
-        self.import_path: Optional[list[str]] = None
-        self.rego_v2 = False
-        self.future_imports: list[tuple[str, ...]] = []
+        self.builder = builder
+        tables = _Tables.get()
+        self.tables = tables
+        self.actions = tables.actions
+        self.end_state = tables.end_states[start]
+        self.stack: list[int] = [tables.start_states[start]]  # LALR states
+        self.values: list = []  # what each state on the stack stands for: a token or a built value
+        self.imports_before = len(context.imports)  # for a diagnostic run, which starts where this one did
+        self.dialect = context.dialect
+        self.diagnose_at: Optional[int] = None  # a diagnostic run stops at the token there (-1: at the end)
+        self.import_tokens: Optional[list[Token]] = None  # the path so far of the import being read
+        self.start_offset = 0  # the range of the source that run() reads
+        self.stop: Optional[int] = None
 
     def accepts(self, kind: str) -> bool:
-        return _accepts(self.tables.states, self.state.state_stack, kind, self.state.parse_conf.end_state)
+        return _accepts(self.actions, self.stack, kind, self.end_state)
 
     def feed(self, tok: Token) -> None:
         if tok.start_pos == self.diagnose_at and tok.type != "NL":
-            raise _Diagnosis(self)
-        try:
-            self.state.feed_token(tok)
-        except UnexpectedToken as e:
-            raise self._error(e) from None
+            raise _Diagnosis()
+        self._shift(tok)
+
+    def _shift(self, tok: Token, at_end: bool = False):
+        """Make the reductions `tok` calls for, then shift it; at the end, return the start symbol's value."""
+        actions = self.actions
+        stack = self.stack
+        values = self.values
+        builder = self.builder
+        kind = tok.type
+        while True:
+            action = actions[stack[-1]].get(kind)
+            if action is None:
+                expected = {symbol for symbol in actions[stack[-1]] if symbol.isupper()}
+                raise self._error(UnexpectedToken(tok, expected)) from None
+            if action.__class__ is int:
+                stack.append(action)
+                values.append(tok)
+                return None
+            size, origin, build = action
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            value = build(builder, children) if builder is not None else None
+            stack.append(actions[stack[-1]][origin])
+            values.append(value)
+            if at_end and stack[-1] == self.end_state:
+                return value
 
     def _error(self, e: UnexpectedToken) -> RegoParseError:
         """The error for `e`, with the terminals the parser could really take there.
 
         After a failed token the LALR state has been reduced with the wrong
         lookahead, so its table row over-promises; a second run stops just
-        before the token and asks the tables about every terminal instead.
+        before the token and asks the table about every terminal instead.
+        That run builds nothing and records its imports in a context of its
+        own: it only needs the parser's states.
         """
         if self.diagnose_at is not None:
             return describe_unexpected(e, self.source)
-        probe = _Driver(self.source, self.rego_version, self.start, self.initial_keywords)
+        context = ParseContext(self.source, self.context.rego_version, self.context.imports[:self.imports_before])
+        probe = Driver(context, self.start, None)
         probe.diagnose_at = e.token.start_pos if e.token.type != "$END" else -1
         try:
             probe.run(self.start_offset, self.stop)
@@ -206,9 +298,7 @@ class _Driver:
         self.stop = stop
         prev: Optional[RawToken] = None  # the previous token, NL excluded
         pending_nl: Optional[Token] = None
-        self.last_offset = start_offset
         for tok in scan(self.source, start_offset, stop):
-            self.last_offset = tok.start_pos
             kind = tok.type
             if kind == "NL":
                 pending_nl = tok
@@ -223,7 +313,7 @@ class _Driver:
                 if not tok.spaced and prev is not None and prev.type in ("NAME", "RBRACK"):
                     kind = "CALLPAREN"
             elif kind == "LBRACE":
-                if prev is not None and (prev.type == "IF" or prev.type == "NOT" and self.rego_v2):
+                if prev is not None and (prev.type == "IF" or prev.type == "NOT" and self.dialect.not_body):
                     if not self._object_follows(tok):
                         kind = "LBODY"
             elif kind == "DOT":
@@ -236,13 +326,13 @@ class _Driver:
                 if self.accepts("NL") and not self.accepts(kind):
                     self.feed(pending_nl)
                 pending_nl = None
-            if self.import_path is not None:
-                if kind in ("NAME", "DOT", "REFBRACK", "RBRACK", "STRING"):
-                    self.import_path.append(str(tok))
+            if self.import_tokens is not None:
+                if kind in _IMPORT_PATH_TOKENS:
+                    self.import_tokens.append(tok)
                 else:
                     self._end_import()
             if kind == "IMPORT":
-                self.import_path = []
+                self.import_tokens = []
             self.feed(tok)
             prev = tok
         self._end_import()
@@ -251,11 +341,8 @@ class _Driver:
         end_offset = len(self.source.text) if stop is None else stop
         end = Token("$END", "", end_offset, *_position(self.source, end_offset))
         if self.diagnose_at == -1:
-            raise _Diagnosis(self)
-        try:
-            return self.state.feed_token(end, True)
-        except UnexpectedToken as e:
-            raise self._error(e) from None
+            raise _Diagnosis()
+        return self._shift(end, at_end=True)
 
     def _object_follows(self, brace: RawToken) -> bool:
         """Does the `{` after `if` open an object (comprehension) rather than a body?
@@ -285,7 +372,7 @@ class _Driver:
     def _name_kind(self, tok: RawToken, prev: Optional[RawToken]) -> str:
         if prev is not None and prev.type == "DOT":
             return "NAME"  # keywords are plain names in refs: input.default
-        kind = self.keywords.get(str(tok))
+        kind = self.dialect.keywords.get(str(tok))
         if kind is None:
             return "NAME"
         if kind == "CONTAINS":
@@ -295,27 +382,50 @@ class _Driver:
         return kind
 
     def _end_import(self) -> None:
-        path = self.import_path
-        if path is None:
+        """The import being read has ended: record its path, whose keywords apply from the next token."""
+        tokens = self.import_tokens
+        if tokens is None:
             return
-        self.import_path = None
-        dotted = "".join(path)
-        if dotted == "rego.v2":
-            self.rego_v2 = True
-        if dotted in ("rego.v1", "rego.v2", "future.keywords"):
-            self.keywords.update(FUTURE_KEYWORDS)
-        elif dotted.startswith("future.keywords."):
-            word = dotted[len("future.keywords."):]
-            if word in FUTURE_KEYWORDS:
-                self.keywords[word] = FUTURE_KEYWORDS[word]
-                if word == "every":  # `every x in xs` needs `in` too
-                    self.keywords["in"] = "IN"
+        self.import_tokens = None
+        path = import_path(tokens)
+        if path is not None:
+            self.context.add_import(path)
+            self.dialect = self.context.dialect
 
 
-def _keywords_for(rego_version: str) -> dict:
-    if rego_version == "v1":
-        return {**BASE_KEYWORDS, **FUTURE_KEYWORDS}
-    return dict(BASE_KEYWORDS)
+def import_path(tokens: list[Token]) -> Optional[tuple[str, ...]]:
+    """The names of the import path spelled by `tokens`: ("future", "keywords", "in") for
+    `future.keywords.in` or `future.keywords["in"]`; None when they spell no path."""
+    if not tokens or tokens[0].type != "NAME":
+        return None
+    names = [str(tokens[0])]
+    i = 1
+    n = len(tokens)
+    while i < n:
+        kind = tokens[i].type
+        if kind == "DOT" and i + 1 < n and tokens[i + 1].type == "NAME":
+            names.append(str(tokens[i + 1]))
+            i += 2
+        elif kind == "REFBRACK" and i + 2 < n and tokens[i + 2].type == "RBRACK":
+            key = _string_value(tokens[i + 1])
+            if key is None:
+                return None
+            names.append(key)
+            i += 3
+        else:
+            return None
+    return tuple(names)
+
+
+def _string_value(tok: Token) -> Optional[str]:
+    if tok.type == "RAWSTRING":
+        return str(tok)[1:-1]
+    if tok.type == "STRING":
+        try:
+            return json.loads(str(tok))
+        except ValueError:
+            return None
+    return None
 
 
 def _position(source: Source, offset: int) -> tuple[int, int]:
@@ -323,27 +433,46 @@ def _position(source: Source, offset: int) -> tuple[int, int]:
     return loc.row, loc.col
 
 
-def parse_tokens(source: Source, rego_version: str, start: str, start_offset: int = 0, keywords=None):
-    """Parse `source` from `start_offset` as the grammar's `start` symbol.
+def parse(context: ParseContext, start: str, start_offset: int = 0):
+    """Parse `context.source` from `start_offset` as the grammar's `start` symbol: the AST that to_ast builds.
 
-    Returns (result, driver); the driver knows the keywords in force at the
-    end (imports may add some) and how far it got.
+    The imports the parse reads are recorded in `context`, also when it fails.
     """
-    context = to_ast.CONTEXT
-    context.source = source
-    context.rego_version = rego_version
-    context.rego_v1_import = False
-    context.wildcards = 0
-    driver = _Driver(source, rego_version, start, keywords)
-    context.keywords = driver.keywords
-    return driver.run(start_offset), driver
+
+    def parse_expression(offset: int, stop: int):
+        """A template string's embedded expression: part of this parse, with its context and builder."""
+        return Driver(context, "expr_start", builder).run(offset, stop)
+
+    builder = ToAst(context, parse_expression)
+    return Driver(context, start, builder).run(start_offset)
 
 
-def parse_fragment(source: Source, start: int, stop: int, context) -> object:
-    """Parse `source.text[start:stop]` as one expression, inside a parse in progress."""
-    saved = (context.source, context.rego_version, getattr(context, "keywords", None))
-    driver = _Driver(source, context.rego_version, "expr_start", context.keywords)
+def read_import(context: ParseContext, offset: int) -> None:
+    """Record in `context` the import statement on the line at `offset`, if that line is one.
+
+    For error recovery, which resumes at the start of a line: an import after
+    an error (in a broken module header) still enables its keywords for the
+    rules below it. The line is read by the driver's own loop, typing the
+    tokens and recording the import as a parse does, but parsing nothing.
+    """
+    source = context.source
     try:
-        return driver.run(start, stop)
-    finally:
-        context.source, context.rego_version, context.keywords = saved
+        first = next(scan(source, offset), None)
+        if first is None or first.type != "NAME" or str(first) != "import":
+            return
+        line_end = source.text.find("\n", offset)
+        reader = _ImportReader(context, "rules_tail", None)
+        reader.diagnose_at = -1  # stop at the end of the line
+        reader.run(offset, line_end if line_end >= 0 else None)
+    except (_Diagnosis, RegoParseError):
+        pass
+
+
+class _ImportReader(Driver):
+    """A driver that types tokens and records imports, but feeds nothing to the parser."""
+
+    def feed(self, tok: Token) -> None:
+        pass
+
+    def accepts(self, kind: str) -> bool:
+        return False

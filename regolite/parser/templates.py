@@ -2,26 +2,30 @@
 
 The lexer hands over the whole literal; here it is split into text and the
 embedded expressions, each parsed as a Rego expression in place (so errors
-and locations point into the original file).
+and locations point into the original file) by the `parse_expression` that the
+AST builder passes in: this module never calls the parser itself.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Callable
 
-from regolite.ast import TemplateString
+from regolite.ast import TemplateString, Term
 from regolite.errors import RegoParseError
 from regolite.parser.lexer import Source, matching_brace
 
 
-def parse_template(tok, context) -> TemplateString:
-    from regolite.parser.lalr import parse_fragment
+def parse_template(tok, source: Source, parse_expression: Callable[[int, int], Term]) -> TemplateString:
+    """The template string of token `tok` in `source`.
 
+    `parse_expression(start, stop)` parses `source.text[start:stop]` as one
+    expression of the parse in progress.
+    """
     text = str(tok)
     raw = text[1] == "`"
     body = text[2:-1]
     base = tok.start_pos + 2
-    source = context.source
     parts: list = []
     literal: list[str] = []
     i = 0
@@ -45,7 +49,7 @@ def parse_template(tok, context) -> TemplateString:
             if literal:
                 parts.append("".join(literal))
                 literal = []
-            parts.append(parse_fragment(source, base + i + 1, base + end, context))
+            parts.append(parse_expression(base + i + 1, base + end))
             i = end + 1
             continue
         if c == "}":
