@@ -19,6 +19,7 @@ import regolite.builtins.graphql  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError  # noqa: E402
 from regolite.builtins.graphql import schema_object_to_sdl  # noqa: E402
 from regolite.errors import RegoEvalError  # noqa: E402
+from tests.builtin_helpers import call  # noqa: E402
 from tests.conftest import require_shared  # noqa: E402
 
 GRAPHQL_BUILTINS = [
@@ -88,10 +89,6 @@ SCHEMA_AST = {
         },
     ],
 }
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def test_declarations_match_opa():

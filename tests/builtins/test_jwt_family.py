@@ -23,13 +23,10 @@ from cryptography.x509.oid import NameOID  # noqa: E402
 import regolite  # noqa: E402
 import regolite.builtins.jwt  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError  # noqa: E402
+from tests.builtin_helpers import call  # noqa: E402
 from tests.conftest import require_shared  # noqa: E402
 
 NOW_NS = 1_700_000_000 * 10**9
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def b64url(data: bytes) -> str:

@@ -10,11 +10,8 @@ import regolite
 import regolite.builtins.rego_meta  # noqa: F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
 from regolite.errors import RegoEvalError
+from tests.builtin_helpers import call
 from tests.conftest import require_shared
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def test_declarations_match_opa():

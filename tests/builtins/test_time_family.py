@@ -16,6 +16,7 @@ from regolite.builtins import REGISTRY, BuiltinError, OperandError
 from regolite.builtins import time as time_builtins
 from regolite.builtins.golang_time import civil_from_days, days_from_civil, local_location
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
+from tests.builtin_helpers import call
 from tests.conftest import require_shared
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -29,10 +30,6 @@ class Err:
 
     def __repr__(self):
         return f"Err({self.message!r})"
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def check(name, args, want):

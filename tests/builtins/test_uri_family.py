@@ -16,13 +16,10 @@ import regolite
 import regolite.builtins.uri  # noqa: F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
 from regolite.errors import RegoEvalError
+from tests.builtin_helpers import call
 from tests.conftest import require_shared
 
 URI_BUILTINS = ["uri.is_valid", "uri.parse"]
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def parts(**given_parts):

@@ -25,6 +25,7 @@ import regolite  # noqa: E402
 import regolite.builtins.jwt  # noqa: E402,F401
 import regolite.builtins.x509  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError  # noqa: E402
+from tests.builtin_helpers import call  # noqa: E402
 from tests.conftest import require_shared  # noqa: E402
 
 UTC = datetime.timezone.utc
@@ -32,10 +33,6 @@ START = datetime.datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime.datetime(2054, 1, 1, tzinfo=UTC)
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def name(cn, org=None):

@@ -1,0 +1,33 @@
+"""Helpers for the built-in function tests: call a built-in by name and check what it gives or raises."""
+
+from __future__ import annotations
+
+import pytest
+
+from regolite.builtins import REGISTRY
+from regolite.values import RegoSet
+
+
+def call(name, *args):
+    """The built-in `name` applied to `args` as the evaluator calls it (operand checks included)."""
+    return REGISTRY[name].function(*args)
+
+
+def fails(error_type, message, name, *args):
+    """Calling the builtin raises `error_type` with exactly `message` (a prefix when it ends in "...")."""
+    with pytest.raises(error_type) as info:
+        call(name, *args)
+    if message.endswith("..."):
+        assert info.value.message.startswith(message[:-3])
+    else:
+        assert info.value.message == message
+
+
+def same(got, want):
+    """Equal and of the same Python type (2 is not 2.0 here)."""
+    return got == want and type(got) is type(want)
+
+
+def S(*xs):
+    """A Rego set of the arguments."""
+    return RegoSet(xs)
