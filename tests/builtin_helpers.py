@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from regolite.builtins import REGISTRY
 from regolite.values import RegoSet
+from tests.conftest import require_shared
 
 
 def call(name, *args):
@@ -31,3 +34,9 @@ def same(got, want):
 def S(*xs):
     """A Rego set of the arguments."""
     return RegoSet(xs)
+
+
+def opa_builtins(prefix: str | tuple = "") -> dict:
+    """OPA v1.19's built-in declarations (../shared/opa/capabilities-v1.19.0.json) whose names start with `prefix`, by name."""
+    with open(require_shared("opa", "capabilities-v1.19.0.json")) as f:
+        return {b["name"]: b for b in json.load(f)["builtins"] if b["name"].startswith(prefix)}
