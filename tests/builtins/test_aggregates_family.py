@@ -8,20 +8,7 @@ from hypothesis import strategies as st
 
 from regolite.builtins import REGISTRY, OperandError, OperandTypeError
 from regolite.values import UNDEFINED, RegoSet, compare, equal, sort_key
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def fails(error_type, message, name, *args):
-    with pytest.raises(error_type) as info:
-        call(name, *args)
-    assert info.value.message == message
-
-
-def same(got, want):
-    return got == want and type(got) is type(want)
+from tests.builtin_helpers import call, fails, same
 
 
 @pytest.mark.parametrize(

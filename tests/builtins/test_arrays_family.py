@@ -4,18 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, OperandError, OperandTypeError
+from regolite.builtins import OperandError, OperandTypeError
 from regolite.values import RegoSet
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def fails(error_type, message, name, *args):
-    with pytest.raises(error_type) as info:
-        call(name, *args)
-    assert info.value.message == message
+from tests.builtin_helpers import call, fails
 
 
 def test_concat():

@@ -12,12 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regolite.builtins import REGISTRY, OperandTypeError
+from tests.builtin_helpers import call
 
 FOX = "The quick brown fox jumps over the lazy dog"
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 @pytest.mark.parametrize(

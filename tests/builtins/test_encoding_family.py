@@ -13,10 +13,7 @@ from hypothesis import strategies as st
 from regolite.builtins import REGISTRY, BuiltinError, OperandError, OperandTypeError
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
 from regolite.values import RegoSet, equal, freeze
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 def same_json(a, b):

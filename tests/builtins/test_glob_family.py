@@ -6,13 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, BuiltinError, OperandError, OperandTypeError
+from regolite.builtins import BuiltinError, OperandError, OperandTypeError
 from regolite.builtins import glob as glob_family
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 FIXTURE_CASES = [

@@ -4,16 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, OperandTypeError
+from regolite.builtins import OperandTypeError
 from regolite.values import RegoSet, make_object
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def S(*xs):
-    return RegoSet(xs)
+from tests.builtin_helpers import S, call
 
 
 ORG = {

@@ -7,7 +7,6 @@ empty lists or objects, no Position).
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
@@ -19,7 +18,7 @@ import regolite.builtins.graphql  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError  # noqa: E402
 from regolite.builtins.graphql import schema_object_to_sdl  # noqa: E402
 from regolite.errors import RegoEvalError  # noqa: E402
-from tests.conftest import require_shared  # noqa: E402
+from tests.builtin_helpers import call, opa_builtins  # noqa: E402
 
 GRAPHQL_BUILTINS = [
     "graphql.is_valid",
@@ -90,13 +89,8 @@ SCHEMA_AST = {
 }
 
 
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
 def test_declarations_match_opa():
-    with open(require_shared("opa", "capabilities-v1.19.0.json")) as f:
-        opa = {b["name"]: b for b in json.load(f)["builtins"] if b["name"].startswith("graphql.")}
+    opa = opa_builtins("graphql.")
     assert sorted(opa) == GRAPHQL_BUILTINS
     for name in GRAPHQL_BUILTINS:
         assert REGISTRY[name].to_json() == opa[name], name

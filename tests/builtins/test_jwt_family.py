@@ -23,13 +23,9 @@ from cryptography.x509.oid import NameOID  # noqa: E402
 import regolite  # noqa: E402
 import regolite.builtins.jwt  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError  # noqa: E402
-from tests.conftest import require_shared  # noqa: E402
+from tests.builtin_helpers import call, opa_builtins  # noqa: E402
 
 NOW_NS = 1_700_000_000 * 10**9
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def b64url(data: bytes) -> str:
@@ -330,8 +326,7 @@ def test_end_to_end_through_a_policy(keys):
 
 
 def test_declarations_match_opa():
-    caps = json.loads(require_shared("opa", "capabilities-v1.19.0.json").read_text())
-    opa = {b["name"]: b for b in caps["builtins"] if b["name"].startswith("io.jwt.")}
+    opa = opa_builtins("io.jwt.")
     ours = {name: b.to_json() for name, b in REGISTRY.items() if name.startswith("io.jwt.")}
     assert ours == opa
 

@@ -6,14 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
+from regolite.builtins import BuiltinError, OperandTypeError
 from regolite.builtins.net import MAX_EXPAND, format_ip, parse_cidr, parse_ip
 from regolite.errors import EVAL_BUILTIN_ERROR
 from regolite.values import RegoSet
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 # --- net.cidr_contains / net.cidr_overlap --------------------------------------------------

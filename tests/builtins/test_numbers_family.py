@@ -11,25 +11,7 @@ from hypothesis import strategies as st
 from regolite.builtins import REGISTRY, BuiltinError, OperandError, OperandTypeError
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
 from regolite.values import RegoSet
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def fails(error_type, message, name, *args):
-    """Calling the builtin raises `error_type` with exactly `message` (a prefix when it ends in "...")."""
-    with pytest.raises(error_type) as info:
-        call(name, *args)
-    if message.endswith("..."):
-        assert info.value.message.startswith(message[:-3])
-    else:
-        assert info.value.message == message
-
-
-def same(got, want):
-    """Equal and of the same Python type (2 is not 2.0 here)."""
-    return got == want and type(got) is type(want)
+from tests.builtin_helpers import call, fails, same
 
 
 # --- arithmetic ---------------------------------------------------------------

@@ -15,22 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regolite.builtins import REGISTRY, BuiltinError, OperandError, OperandTypeError
-from regolite.values import UNDEFINED, RegoSet, equal, from_json, make_object
+from regolite.values import UNDEFINED, equal, from_json, make_object
+from tests.builtin_helpers import S, call, fails
 from tests.conftest import require_shared
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def fails(error_type, message, name, *args):
-    with pytest.raises(error_type) as info:
-        call(name, *args)
-    assert info.value.message == message
-
-
-def S(*xs):
-    return RegoSet(xs)
 
 
 # --- object.get ---------------------------------------------------------------------

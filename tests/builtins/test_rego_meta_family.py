@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import regolite
 import regolite.builtins.rego_meta  # noqa: F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
 from regolite.errors import RegoEvalError
-from tests.conftest import require_shared
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call, opa_builtins
 
 
 def test_declarations_match_opa():
-    with open(require_shared("opa", "capabilities-v1.19.0.json")) as f:
-        opa = {b["name"]: b for b in json.load(f)["builtins"]}
+    opa = opa_builtins()
     assert REGISTRY["rego.parse_module"].to_json() == opa["rego.parse_module"]
     # not implemented: they need METADATA annotations, which the parser does not keep
     assert "rego.metadata.chain" not in REGISTRY

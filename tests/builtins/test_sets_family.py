@@ -7,14 +7,7 @@ from hypothesis import strategies as st
 
 from regolite.builtins import REGISTRY, OperandTypeError
 from regolite.values import RegoSet
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
-
-
-def S(*xs):
-    return RegoSet(xs)
+from tests.builtin_helpers import S, call
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, OperandTypeError
+from regolite.builtins import OperandTypeError
 from regolite.builtins.sprintf import display_text, format_float, go_quote, go_sprintf, go_value, rego_text
 from regolite.errors import EVAL_TYPE_ERROR
 from regolite.values import RegoSet, make_object
+from tests.builtin_helpers import call
 
 
 def sprintf(fmt, values):
-    return REGISTRY["sprintf"].function(fmt, values)
+    """The sprintf built-in applied to `fmt` and `values`."""
+    return call("sprintf", fmt, values)
 
 
 # --- OPA's fixtures (sprintf/, strings/test-strings-09xx) ----------------------------------------
@@ -96,7 +98,7 @@ def test_go_quote_ascii():
 
 def test_go_quote_raw_bytes():
     # base64.decode("/w==") is the byte 0xff, carried as a surrogate escape; Go quotes invalid UTF-8 as \xNN
-    assert sprintf("%q", [REGISTRY["base64.decode"].function("/w==")]) == '"\\xff"'
+    assert sprintf("%q", [call("base64.decode", "/w==")]) == '"\\xff"'
     assert go_quote("a\udcffb\ud800") == '"a\\xffb\\ufffd"'
 
 

@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, BuiltinError, OperandError, OperandTypeError
+from regolite.builtins import BuiltinError, OperandError, OperandTypeError
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
 from regolite.values import UNDEFINED, RegoSet, make_object
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 # --- tables transcribed from OPA's fixtures --------------------------------------------

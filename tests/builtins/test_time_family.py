@@ -16,7 +16,7 @@ from regolite.builtins import REGISTRY, BuiltinError, OperandError
 from regolite.builtins import time as time_builtins
 from regolite.builtins.golang_time import civil_from_days, days_from_civil, local_location
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
-from tests.conftest import require_shared
+from tests.builtin_helpers import call, opa_builtins
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -29,10 +29,6 @@ class Err:
 
     def __repr__(self):
         return f"Err({self.message!r})"
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def check(name, args, want):
@@ -53,8 +49,7 @@ TIME_BUILTINS = [
 
 
 def test_declarations_match_opa():
-    with open(require_shared("opa", "capabilities-v1.19.0.json")) as f:
-        opa = {b["name"]: b for b in json.load(f)["builtins"] if b["name"].startswith("time.")}
+    opa = opa_builtins("time.")
     assert sorted(opa) == TIME_BUILTINS
     for name in TIME_BUILTINS:
         assert REGISTRY[name].to_json() == opa[name], name

@@ -3,10 +3,7 @@ import pytest
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
 from regolite.errors import EVAL_BUILTIN_ERROR, EVAL_TYPE_ERROR
 from regolite.values import RegoSet
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 SAMPLES = {

@@ -6,12 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
+from regolite.builtins import BuiltinError, OperandTypeError
 from regolite.errors import EVAL_BUILTIN_ERROR
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
+from tests.builtin_helpers import call
 
 
 # --- units.parse -------------------------------------------------------------------------

@@ -6,8 +6,6 @@ input (scheme lower-cased, host/port split by u.Hostname()/u.Port()).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,13 +14,9 @@ import regolite
 import regolite.builtins.uri  # noqa: F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError, OperandTypeError
 from regolite.errors import RegoEvalError
-from tests.conftest import require_shared
+from tests.builtin_helpers import call, opa_builtins
 
 URI_BUILTINS = ["uri.is_valid", "uri.parse"]
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def parts(**given_parts):
@@ -32,8 +26,7 @@ def parts(**given_parts):
 
 
 def test_declarations_match_opa():
-    with open(require_shared("opa", "capabilities-v1.19.0.json")) as f:
-        opa = {b["name"]: b for b in json.load(f)["builtins"] if b["name"].startswith("uri.")}
+    opa = opa_builtins("uri.")
     assert sorted(opa) == URI_BUILTINS
     for name in URI_BUILTINS:
         assert REGISTRY[name].to_json() == opa[name], name

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from regolite.builtins import REGISTRY, OperandTypeError
 from regolite.values import UNDEFINED
+from tests.builtin_helpers import call
 
 V2 = {
     "clocksequence": 12800,
@@ -20,10 +21,6 @@ V2 = {
     "variant": "RFC4122",
     "version": 2,
 }
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime
 import ipaddress
-import json
 
 import pytest
 
@@ -25,17 +24,13 @@ import regolite  # noqa: E402
 import regolite.builtins.jwt  # noqa: E402,F401
 import regolite.builtins.x509  # noqa: E402,F401  (registers the family)
 from regolite.builtins import REGISTRY, BuiltinError  # noqa: E402
-from tests.conftest import require_shared  # noqa: E402
+from tests.builtin_helpers import call, opa_builtins  # noqa: E402
 
 UTC = datetime.timezone.utc
 START = datetime.datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime.datetime(2054, 1, 1, tzinfo=UTC)
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
-
-
-def call(name, *args):
-    return REGISTRY[name].function(*args)
 
 
 def name(cn, org=None):
@@ -381,9 +376,8 @@ def test_end_to_end_through_a_policy(pki):
 
 
 def test_declarations_match_opa():
-    caps = json.loads(require_shared("opa", "capabilities-v1.19.0.json").read_text())
     names = ("crypto.x509.", "crypto.parse_private_keys")
-    opa = {b["name"]: b for b in caps["builtins"] if b["name"].startswith(names)}
+    opa = opa_builtins(names)
     ours = {n: b.to_json() for n, b in REGISTRY.items() if n.startswith(names)}
     assert ours == opa
 

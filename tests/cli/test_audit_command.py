@@ -11,7 +11,8 @@ import yaml
 import regolite.cli as cli
 from regolite.cli import main
 from regolite.cli.audit import ProgressBar
-from tests.gatekeeper.test_audit import NAMES_TEMPLATE, constraint, pod, write_list
+from tests.factories import constraint, match_pods, pod
+from tests.gatekeeper.test_audit import NAMES_TEMPLATE, write_list
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +27,8 @@ def inputs(tmp_path):
     policies = tmp_path / "policies.yaml"
     policies.write_text(yaml.safe_dump_all([
         NAMES_TEMPLATE,
-        constraint("K8sFlagNames", "flag-names"),
-        constraint("K8sFlagNames", "warn-names", enforcementAction="warn"),
+        constraint("K8sFlagNames", "flag-names", match=match_pods()),
+        constraint("K8sFlagNames", "warn-names", match=match_pods(), enforcementAction="warn"),
     ]))
     objects = [pod(f"p{i}", namespace="apps") for i in range(30)] + [pod("ok-web")]
     dump = write_list(tmp_path / "dump.json", objects)

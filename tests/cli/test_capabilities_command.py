@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from regolite.cli import main
-from tests.conftest import require_shared
+from tests.builtin_helpers import opa_builtins
 
 # Left out on purpose: the embedded engine does no network or runtime introspection,
 # and keeps no METADATA annotations (see README).
@@ -21,10 +21,9 @@ def test_capabilities_json(capsys):
 
 
 def test_against_opa_v1_19(capsys):
-    opa = json.loads(require_shared("opa", "capabilities-v1.19.0.json").read_text())
+    theirs = opa_builtins()
     main(["capabilities"])
     ours = {b["name"]: b for b in json.loads(capsys.readouterr().out)["builtins"]}
-    theirs = {b["name"]: b for b in opa["builtins"]}
     missing = sorted(set(theirs) - set(ours))
     print(f"regolite provides {len(set(ours) & set(theirs))} of OPA's {len(theirs)} builtins; missing: {missing}")
     assert len(set(ours) & set(theirs)) >= 195

@@ -13,30 +13,21 @@ from regolite.gatekeeper.audit import (
     AuditError, AuditReport, iter_objects, run_audit, truncate_message,
 )
 from regolite.gatekeeper.documents import DocumentError
+from tests.factories import constraint, match_pods, pod, template
 
-NAMES_TEMPLATE = {
-    "apiVersion": "templates.gatekeeper.sh/v1",
-    "kind": "ConstraintTemplate",
-    "metadata": {"name": "k8sflagnames"},
-    "spec": {
-        "crd": {"spec": {"names": {"kind": "K8sFlagNames"}}},
-        "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": """package k8sflagnames
+NAMES_TEMPLATE = template(
+    """package k8sflagnames
 violation[{"msg": msg}] {
   name := input.review.object.metadata.name
   not startswith(name, "ok")
   msg := sprintf("name %v is flagged", [name])
 }
-"""}],
-    },
-}
+""",
+    kind="K8sFlagNames",
+)
 
-UNIQUE_TEMPLATE = {
-    "apiVersion": "templates.gatekeeper.sh/v1",
-    "kind": "ConstraintTemplate",
-    "metadata": {"name": "k8suniqueapp"},
-    "spec": {
-        "crd": {"spec": {"names": {"kind": "K8sUniqueApp"}}},
-        "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": """package k8suniqueapp
+UNIQUE_TEMPLATE = template(
+    """package k8suniqueapp
 violation[{"msg": msg}] {
   app := input.review.object.metadata.labels.app
   other := data.inventory.namespace[ns]["v1"]["Pod"][name]
@@ -44,19 +35,9 @@ violation[{"msg": msg}] {
   name != input.review.object.metadata.name
   msg := sprintf("app %v also used by %v", [app, name])
 }
-"""}],
-    },
-}
-
-
-def constraint(kind, name, **spec):
-    return {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": kind, "metadata": {"name": name},
-            "spec": {"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}, **spec}}
-
-
-def pod(name, namespace="default", labels=None):
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": labels or {}}}
+""",
+    kind="K8sUniqueApp",
+)
 
 
 def write_policies(tmp_path, *docs):
@@ -73,7 +54,7 @@ def write_list(path, objects, indent=None):
 
 @pytest.fixture
 def policies(tmp_path):
-    return write_policies(tmp_path, NAMES_TEMPLATE, constraint("K8sFlagNames", "flag-names"))
+    return write_policies(tmp_path, NAMES_TEMPLATE, constraint("K8sFlagNames", "flag-names", match=match_pods()))
 
 
 # --- streaming readers ----------------------------------------------------------------
@@ -242,7 +223,7 @@ def test_namespaces_later_in_the_dump_feed_namespace_selector(tmp_path):
 
 
 def test_inventory_is_opt_in(tmp_path):
-    policies = write_policies(tmp_path, UNIQUE_TEMPLATE, constraint("K8sUniqueApp", "unique-app"))
+    policies = write_policies(tmp_path, UNIQUE_TEMPLATE, constraint("K8sUniqueApp", "unique-app", match=match_pods()))
     dump = write_list(tmp_path / "dump.json", [pod("a", labels={"app": "web"}), pod("b", labels={"app": "web"}),
                                               pod("c", labels={"app": "db"}), {"metadata": {"name": "kindless"}}])
     assert run_audit(policies, [dump]).total_violations == 0

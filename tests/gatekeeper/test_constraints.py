@@ -22,6 +22,7 @@ from regolite.gatekeeper.constraints import (
 from regolite.gatekeeper.documents import read_documents
 from regolite.gatekeeper.templates import load_template
 from tests.conftest import require_shared
+from tests.factories import constraint, template
 
 REGO = 'package x\nviolation[{"msg": "m"}] { true }\n'
 
@@ -49,36 +50,17 @@ SCHEMA_V1 = {
 }
 
 
-def template_doc(kind, *, api="v1", schema=None):
-    crd: dict = {"names": {"kind": kind}}
-    if schema is not None:
-        crd["validation"] = {"openAPIV3Schema": schema}
-    return {
-        "apiVersion": f"templates.gatekeeper.sh/{api}",
-        "kind": "ConstraintTemplate",
-        "metadata": {"name": kind.lower()},
-        "spec": {"crd": {"spec": crd}, "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": REGO}]},
-    }
-
-
 @pytest.fixture(scope="module")
 def templates():
     out = {}
-    for doc in (template_doc("K8sTyped", schema=SCHEMA_V1),
-                template_doc("K8sNoSchema"),
-                template_doc("K8sLegacy", api="v1beta1"),
-                template_doc("K8sLegacyTyped", api="v1beta1",
+    for doc in (template(REGO, kind="K8sTyped", schema=SCHEMA_V1),
+                template(REGO, kind="K8sNoSchema"),
+                template(REGO, kind="K8sLegacy", api="v1beta1"),
+                template(REGO, kind="K8sLegacyTyped", api="v1beta1",
                              schema={"properties": {"repos": {"type": "array", "items": {"type": "string"}}}})):
         t = load_template(doc)
         out[t.kind] = t
     return out
-
-
-def constraint(kind="K8sTyped", name="c1", *, api="constraints.gatekeeper.sh/v1beta1", **spec):
-    doc = {"apiVersion": api, "kind": kind, "metadata": {"name": name}}
-    if spec:
-        doc["spec"] = spec
-    return doc
 
 
 def fails(doc, templates, match, *, category=None, **kw):
@@ -94,7 +76,7 @@ def fails(doc, templates, match, *, category=None, **kw):
 
 
 def test_valid_constraint(templates):
-    doc = constraint(parameters={"repos": ["a"], "count": 3}, match={"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]})
+    doc = constraint("K8sTyped", parameters={"repos": ["a"], "count": 3}, match={"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]})
     c = load_constraint(doc, templates, source="c.yaml")
     assert (c.kind, c.name, c.api_version) == ("K8sTyped", "c1", "constraints.gatekeeper.sh/v1beta1")
     assert c.parameters == {"repos": ["a"], "count": 3, "mode": "strict"}
@@ -107,14 +89,14 @@ def test_valid_constraint(templates):
 
 
 def test_input_document_is_not_modified(templates):
-    doc = constraint(parameters={"repos": ["a"]})
+    doc = constraint("K8sTyped", parameters={"repos": ["a"]})
     before = copy.deepcopy(doc)
     load_constraint(doc, templates)
     assert doc == before
 
 
 def test_status_removed_and_namespace_ignored(templates):
-    doc = constraint()
+    doc = constraint("K8sTyped")
     doc["status"] = {"byPod": []}
     doc["metadata"]["namespace"] = "somewhere"
     c = load_constraint(doc, templates)
@@ -122,17 +104,17 @@ def test_status_removed_and_namespace_ignored(templates):
 
 
 def test_no_spec_means_no_parameters_and_deny(templates):
-    c = load_constraint(constraint(), templates)
+    c = load_constraint(constraint("K8sTyped"), templates)
     assert c.parameters == {} and c.match == {} and c.enforcement_action == "deny"
     assert "spec" not in c.object  # defaults only fill existing parents
 
 
 def test_alpha_version_accepted(templates):
-    assert load_constraint(constraint(api="constraints.gatekeeper.sh/v1alpha1"), templates).name == "c1"
+    assert load_constraint(constraint("K8sTyped", api="constraints.gatekeeper.sh/v1alpha1"), templates).name == "c1"
 
 
 def test_error_is_a_rego_error_naming_file_kind_and_name(templates):
-    err = fails(constraint(parameters={"repos": "x"}), templates, "spec.parameters.repos: expected array, got string")
+    err = fails(constraint("K8sTyped", parameters={"repos": "x"}), templates, "spec.parameters.repos: expected array, got string")
     assert isinstance(err, RegoError)
     assert str(err) == ("c.yaml: K8sTyped/c1: schema validation failed: "
                         "spec.parameters.repos: expected array, got string")
@@ -144,19 +126,19 @@ def test_error_is_a_rego_error_naming_file_kind_and_name(templates):
 
 
 def test_missing_name(templates):
-    doc = constraint()
+    doc = constraint("K8sTyped")
     del doc["metadata"]["name"]
     fails(doc, templates, "invalid Constraint: missing metadata.name")
 
 
 def test_missing_kind(templates):
-    doc = constraint()
+    doc = constraint("K8sTyped")
     del doc["kind"]
     fails(doc, templates, "invalid Constraint: missing kind")
 
 
 def test_wrong_group(templates):
-    fails(constraint(api="other.io/v1beta1"), templates,
+    fails(constraint("K8sTyped", api="other.io/v1beta1"), templates,
           'wrong API Group for Constraint "c1", got "other.io" but need "constraints.gatekeeper.sh"')
 
 
@@ -173,7 +155,7 @@ def test_missing_template(templates):
 
 
 def test_template_named_with_capitals_is_never_found():
-    doc = template_doc("K8sCaps")
+    doc = template(REGO, kind="K8sCaps")
     doc["metadata"]["name"] = "K8sCaps"
     t = load_template(doc)
     fails(constraint(kind="K8sCaps"), {t.kind: t}, 'template "k8scaps" not found')
@@ -206,7 +188,7 @@ def test_missing_template_before_schema_errors(templates):
 ])
 @pytest.mark.parametrize("which", ["labelSelector", "namespaceSelector"])
 def test_selector_errors(templates, selector, message, which):
-    err = fails(constraint(match={which: selector}), templates, "invalid Constraint: " + message, category=SELECTOR)
+    err = fails(constraint("K8sTyped", match={which: selector}), templates, "invalid Constraint: " + message, category=SELECTOR)
     assert not err.is_schema_error
 
 
@@ -214,11 +196,11 @@ def test_valid_selectors(templates):
     sel = {"matchLabels": {"example.com/app": "web", "tier": ""},
            "matchExpressions": [{"key": "a", "operator": "In", "values": ["x", "y"]},
                                 {"key": "b", "operator": "DoesNotExist"}]}
-    load_constraint(constraint(match={"labelSelector": sel, "namespaceSelector": sel}), templates)
+    load_constraint(constraint("K8sTyped", match={"labelSelector": sel, "namespaceSelector": sel}), templates)
 
 
 def test_selector_errors_before_version_errors(templates):
-    doc = constraint(api="constraints.gatekeeper.sh/v1",
+    doc = constraint("K8sTyped", api="constraints.gatekeeper.sh/v1",
                      match={"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Foo"}]}})
     fails(doc, templates, "not a valid selector operator")
 
@@ -228,7 +210,7 @@ def test_selector_errors_before_version_errors(templates):
 
 @pytest.mark.parametrize("name", ["Upper", "under_score", "-dash", "a" * 254])
 def test_name_must_be_dns_subdomain(templates, name):
-    fails(constraint(name=name), templates, "invalid Constraint: invalid name:")
+    fails(constraint("K8sTyped", name=name), templates, "invalid Constraint: invalid name:")
 
 
 def test_wrong_kind_case(templates):
@@ -236,12 +218,12 @@ def test_wrong_kind_case(templates):
 
 
 def test_version_v1_rejected(templates):
-    fails(constraint(api="constraints.gatekeeper.sh/v1"), templates,
+    fails(constraint("K8sTyped", api="constraints.gatekeeper.sh/v1"), templates,
           'unsupported version "v1" for Constraint "c1"; supported versions: map[v1alpha1:true v1beta1:true]')
 
 
 def test_name_checked_before_schema(templates):
-    fails(constraint(name="Bad", parameters={"repos": "x"}), templates, "invalid name")
+    fails(constraint("K8sTyped", name="Bad", parameters={"repos": "x"}), templates, "invalid name")
 
 
 # --- step 5: schema validation ---------------------------------------------------------------------------
@@ -266,17 +248,17 @@ def test_name_checked_before_schema(templates):
     ("scalar", "spec.parameters: expected object, got string"),
 ])
 def test_parameter_schema_errors(templates, params, message):
-    err = fails(constraint(parameters=params), templates, "schema validation failed: " + message, category=SCHEMA)
+    err = fails(constraint("K8sTyped", parameters=params), templates, "schema validation failed: " + message, category=SCHEMA)
     assert err.is_schema_error
 
 
 def test_integer_and_number_values(templates):
-    c = load_constraint(constraint(parameters={"count": 2.0, "ratio": 2, "bounded": 10, "maybe": None}), templates)
+    c = load_constraint(constraint("K8sTyped", parameters={"count": 2.0, "ratio": 2, "bounded": 10, "maybe": None}), templates)
     assert c.parameters["count"] == 2.0 and c.parameters["ratio"] == 2
 
 
 def test_several_schema_errors_are_aggregated(templates):
-    err = fails(constraint(parameters={"repos": "x", "count": "y"}), templates, "schema validation failed: [")
+    err = fails(constraint("K8sTyped", parameters={"repos": "x", "count": "y"}), templates, "schema validation failed: [")
     assert "spec.parameters.repos" in err.message and "spec.parameters.count" in err.message
 
 
@@ -293,20 +275,20 @@ def test_several_schema_errors_are_aggregated(templates):
     ({"match": None}, "spec.match: expected object, got null"),
 ])
 def test_constraint_schema_errors(templates, spec, message):
-    fails(constraint(**spec), templates, "schema validation failed: " + message, category=SCHEMA)
+    fails(constraint("K8sTyped", **spec), templates, "schema validation failed: " + message, category=SCHEMA)
 
 
 def test_globs_accepted(templates):
-    load_constraint(constraint(match={"namespaces": ["prod-*", "*-system", "*mid*", "kube:x"], "name": "web-*",
+    load_constraint(constraint("K8sTyped", match={"namespaces": ["prod-*", "*-system", "*mid*", "kube:x"], "name": "web-*",
                                       "scope": "whatever", "source": "Generated"}), templates)
 
 
 def test_name_longer_than_63_is_a_schema_error(templates):
-    fails(constraint(name="a" * 64), templates, "metadata.name: Too long: may not be longer than 63", category=SCHEMA)
+    fails(constraint("K8sTyped", name="a" * 64), templates, "metadata.name: Too long: may not be longer than 63", category=SCHEMA)
 
 
 def test_spec_of_wrong_type(templates):
-    doc = constraint()
+    doc = constraint("K8sTyped")
     doc["spec"] = []
     fails(doc, templates, "spec: expected object, got array", category=SCHEMA)
 
@@ -315,24 +297,24 @@ def test_spec_of_wrong_type(templates):
 
 
 def test_unknown_spec_field(templates):
-    err = fails(constraint(someField=1), templates, "invalid Constraint: unknown fields: [spec.someField]",
+    err = fails(constraint("K8sTyped", someField=1), templates, "invalid Constraint: unknown fields: [spec.someField]",
                 category=UNKNOWN_FIELDS)
     assert not err.is_schema_error
 
 
 def test_unknown_parameter_field_in_v1_template(templates):
-    fails(constraint(parameters={"repos": [], "extra": 1, "labels": [{"key": "k", "more": 2}]}), templates,
+    fails(constraint("K8sTyped", parameters={"repos": [], "extra": 1, "labels": [{"key": "k", "more": 2}]}), templates,
           "unknown fields: [spec.parameters.extra spec.parameters.labels[0].more]")
 
 
 def test_unknown_fields_in_match_and_root(templates):
-    doc = constraint(match={"kinds": [{"kinds": ["Pod"], "version": "v1"}]})
+    doc = constraint("K8sTyped", match={"kinds": [{"kinds": ["Pod"], "version": "v1"}]})
     doc["extra"] = 1
     fails(doc, templates, "unknown fields: [extra spec.match.kinds[0].version]")
 
 
 def test_metadata_and_status_fields_are_not_unknown(templates):
-    doc = constraint()
+    doc = constraint("K8sTyped")
     doc["metadata"].update({"labels": {"a": "b"}, "annotations": {"x": "y"}})
     doc["status"] = {"anything": 1}
     load_constraint(doc, templates)
@@ -357,39 +339,39 @@ def test_legacy_template_with_schema_accepts_unknown_keys_but_checks_types(templ
 
 
 def test_preserve_unknown_fields_and_additional_properties(templates):
-    c = load_constraint(constraint(parameters={"free": {"x": {"y": 1}}, "limits": {"cpu": 1}}), templates)
+    c = load_constraint(constraint("K8sTyped", parameters={"free": {"x": {"y": 1}}, "limits": {"cpu": 1}}), templates)
     assert c.parameters["free"] == {"x": {"y": 1}}
 
 
 def test_prune_unknown_mode(templates):
-    c = load_constraint(constraint(parameters={"repos": [], "extra": 1}, someField=2), templates, prune_unknown=True)
+    c = load_constraint(constraint("K8sTyped", parameters={"repos": [], "extra": 1}, someField=2), templates, prune_unknown=True)
     assert c.parameters == {"repos": [], "mode": "strict"}
     assert "someField" not in c.object["spec"]
 
 
 def test_schema_errors_come_before_unknown_fields(templates):
-    fails(constraint(parameters={"repos": "x", "extra": 1}), templates, "schema validation failed", category=SCHEMA)
+    fails(constraint("K8sTyped", parameters={"repos": "x", "extra": 1}), templates, "schema validation failed", category=SCHEMA)
 
 
 # --- step 7: defaulting -------------------------------------------------------------------------------------------
 
 
 def test_parameter_defaults_only_when_parameters_exist(templates):
-    assert load_constraint(constraint(match={}), templates).parameters == {}
-    assert load_constraint(constraint(parameters={}), templates).parameters == {"mode": "strict"}
+    assert load_constraint(constraint("K8sTyped", match={}), templates).parameters == {}
+    assert load_constraint(constraint("K8sTyped", parameters={}), templates).parameters == {"mode": "strict"}
 
 
 def test_nested_and_item_defaults(templates):
-    c = load_constraint(constraint(parameters={"labels": [{"key": "a"}, {"key": "b", "regex": "x"}],
+    c = load_constraint(constraint("K8sTyped", parameters={"labels": [{"key": "a"}, {"key": "b", "regex": "x"}],
                                                "nested": {"inner": {}}}), templates)
     assert c.parameters["labels"] == [{"key": "a", "regex": ".*"}, {"key": "b", "regex": "x"}]
     assert c.parameters["nested"] == {"inner": {"deep": "d"}}
-    c = load_constraint(constraint(parameters={"nested": {}}), templates)
+    c = load_constraint(constraint("K8sTyped", parameters={"nested": {}}), templates)
     assert c.parameters["nested"] == {}
 
 
 def test_enforcement_action_defaulted_only_with_spec(templates):
-    c = load_constraint(constraint(parameters={}), templates)
+    c = load_constraint(constraint("K8sTyped", parameters={}), templates)
     assert c.object["spec"]["enforcementAction"] == "deny"
 
 
@@ -398,7 +380,7 @@ def test_enforcement_action_defaulted_only_with_spec(templates):
 
 @pytest.mark.parametrize("action", ["deny", "dryrun", "warn"])
 def test_plain_actions(templates, action):
-    c = load_constraint(constraint(enforcementAction=action), templates)
+    c = load_constraint(constraint("K8sTyped", enforcementAction=action), templates)
     assert c.enforcement_action == action
     for point in (WEBHOOK, AUDIT, GATOR):
         assert c.actions_for(point) == [action]
@@ -408,17 +390,17 @@ def test_plain_actions(templates, action):
 
 @pytest.mark.parametrize("action", ["", "foo", "Deny"])
 def test_other_strings_are_kept_unvalidated(templates, action):
-    c = load_constraint(constraint(enforcementAction=action), templates)
+    c = load_constraint(constraint("K8sTyped", enforcementAction=action), templates)
     assert c.enforcement_action == action and c.actions_for(GATOR) == [action]
-    fails(constraint(enforcementAction=action), templates, "enforcementAction", validate_actions=True)
+    fails(constraint("K8sTyped", enforcementAction=action), templates, "enforcementAction", validate_actions=True)
 
 
 def test_null_enforcement_action_is_a_schema_error(templates):
-    fails(constraint(enforcementAction=None), templates, "schema validation failed")
+    fails(constraint("K8sTyped", enforcementAction=None), templates, "schema validation failed")
 
 
 def test_scoped_requires_scoped_actions(templates):
-    fails(constraint(enforcementAction="scoped"), templates,
+    fails(constraint("K8sTyped", enforcementAction="scoped"), templates,
           "invalid Constraint: missing required field: spec.scopedEnforcementActions must be defined",
           category="enforcement_action")
 
@@ -428,7 +410,7 @@ def scoped(*entries):
 
 
 def test_scoped_actions_per_enforcement_point(templates):
-    doc = constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(
+    doc = constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(
         ("deny", [WEBHOOK]), ("warn", [WEBHOOK, AUDIT]), ("dryrun", [AUDIT]), ("deny", [WEBHOOK])))
     c = load_constraint(doc, templates)
     assert c.enforcement_action == "scoped"
@@ -439,29 +421,29 @@ def test_scoped_actions_per_enforcement_point(templates):
 
 
 def test_scoped_wildcard_point(templates):
-    doc = constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("warn", ["*"]), ("deny", [GATOR])))
+    doc = constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("warn", ["*"]), ("deny", [GATOR])))
     c = load_constraint(doc, templates)
     assert c.actions_for(GATOR) == ["deny", "warn"]
     assert c.actions_for(WEBHOOK) == ["warn"]
 
 
 def test_scoped_actions_ignored_unless_scoped(templates):
-    c = load_constraint(constraint(enforcementAction="warn", scopedEnforcementActions=scoped(("deny", ["*"]))),
+    c = load_constraint(constraint("K8sTyped", enforcementAction="warn", scopedEnforcementActions=scoped(("deny", ["*"]))),
                         templates)
     assert c.actions_for(GATOR) == ["warn"]
 
 
 def test_scoped_validation_when_asked(templates):
-    ok = constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", [WEBHOOK, "vap.k8s.io"])))
+    ok = constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", [WEBHOOK, "vap.k8s.io"])))
     load_constraint(ok, templates, validate_actions=True)
-    fails(constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("scoped", [WEBHOOK]))),
+    fails(constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("scoped", [WEBHOOK]))),
           templates, "action", validate_actions=True)
-    fails(constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", ["nowhere"]))),
+    fails(constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", ["nowhere"]))),
           templates, 'unrecognized enforcement point "nowhere"', validate_actions=True)
-    fails(constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", []))),
+    fails(constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("deny", []))),
           templates, "enforcementPoints must not be empty", validate_actions=True)
     # gator does not validate: these load fine
-    load_constraint(constraint(enforcementAction="scoped", scopedEnforcementActions=scoped(("x", ["y"]))), templates)
+    load_constraint(constraint("K8sTyped", enforcementAction="scoped", scopedEnforcementActions=scoped(("x", ["y"]))), templates)
 
 
 # --- the schema helpers ---------------------------------------------------------------------------------------
@@ -514,7 +496,7 @@ def test_library_sample_constraints_load():
     (r"^(a+)+$", "a" * 40 + "b", False),  # RE2 is linear; a backtracking engine would not return
 ])
 def test_parameter_pattern_is_a_go_regexp(pattern, value, ok):
-    t = load_template(template_doc("K8sPattern", schema={"type": "object", "properties": {"p": {"type": "string", "pattern": pattern}}}))
+    t = load_template(template(REGO, kind="K8sPattern", schema={"type": "object", "properties": {"p": {"type": "string", "pattern": pattern}}}))
     doc = constraint("K8sPattern", parameters={"p": value})
     if ok:
         assert load_constraint(doc, {t.kind: t}).parameters == {"p": value}

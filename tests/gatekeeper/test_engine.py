@@ -6,17 +6,10 @@ import pytest
 
 from regolite.gatekeeper.engine import GATOR, Gatekeeper
 from regolite.gatekeeper.review import ReviewError
+from tests.factories import constraint, pod, template
 
-TEMPLATE = {
-    "apiVersion": "templates.gatekeeper.sh/v1",
-    "kind": "ConstraintTemplate",
-    "metadata": {"name": "k8srequiredlabels"},
-    "spec": {
-        "crd": {"spec": {"names": {"kind": "K8sRequiredLabels"}, "validation": {"openAPIV3Schema": {
-            "type": "object", "properties": {"labels": {"type": "array", "items": {"type": "string"}}}}}}},
-        "targets": [{
-            "target": "admission.k8s.gatekeeper.sh",
-            "rego": """package k8srequiredlabels
+TEMPLATE = template(
+    """package k8srequiredlabels
 violation[{"msg": msg, "details": {"missing": missing}}] {
   provided := {label | input.review.object.metadata.labels[label]}
   required := {label | label := input.parameters.labels[_]}
@@ -25,25 +18,14 @@ violation[{"msg": msg, "details": {"missing": missing}}] {
   msg := sprintf("you must provide labels: %v", [missing])
 }
 """,
-        }],
-    },
-}
+    kind="K8sRequiredLabels",
+    schema={"type": "object", "properties": {"labels": {"type": "array", "items": {"type": "string"}}}},
+)
 
 
-def constraint(name, labels, action="deny", match=None, **spec):
-    doc = {
-        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
-        "kind": "K8sRequiredLabels",
-        "metadata": {"name": name},
-        "spec": {"parameters": {"labels": labels}, "enforcementAction": action, **spec},
-    }
-    if match is not None:
-        doc["spec"]["match"] = match
-    return doc
-
-
-def pod(labels=None, namespace="default", name="p"):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": labels or {}}}
+def required_labels(name, labels, action="deny", **spec):
+    """A K8sRequiredLabels constraint (of TEMPLATE) asking for `labels`, with this enforcement action."""
+    return constraint("K8sRequiredLabels", name, parameters={"labels": labels}, enforcementAction=action, **spec)
 
 
 @pytest.fixture
@@ -54,25 +36,25 @@ def gate():
 
 
 def test_violation_messages_and_details(gate):
-    gate.add_constraint(constraint("need-owner", ["owner"]))
+    gate.add_constraint(required_labels("need-owner", ["owner"]))
     result = gate.review(pod())
     assert result.messages == ['you must provide labels: {"owner"}']
     assert result.results[0].details == {"missing": ["owner"]}
-    assert gate.review(pod({"owner": "me"})).messages == []
+    assert gate.review(pod(labels={"owner": "me"})).messages == []
 
 
 def test_match_kinds_and_namespaces(gate):
-    gate.add_constraint(constraint("only-deployments", ["a"], match={"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}))
-    gate.add_constraint(constraint("not-kube-system", ["b"], match={"excludedNamespaces": ["kube-*"]}))
+    gate.add_constraint(required_labels("only-deployments", ["a"], match={"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}))
+    gate.add_constraint(required_labels("not-kube-system", ["b"], match={"excludedNamespaces": ["kube-*"]}))
     assert [r.constraint.name for r in gate.review(pod()).results] == ["not-kube-system"]
     assert gate.review(pod(namespace="kube-system")).results == []
 
 
 def test_admit_denies_with_gatekeepers_message_format(gate):
-    gate.add_constraint(constraint("b-deny", ["x"]))
-    gate.add_constraint(constraint("a-deny", ["y"]))
-    gate.add_constraint(constraint("warn-me", ["z"], action="warn"))
-    gate.add_constraint(constraint("dry", ["w"], action="dryrun"))
+    gate.add_constraint(required_labels("b-deny", ["x"]))
+    gate.add_constraint(required_labels("a-deny", ["y"]))
+    gate.add_constraint(required_labels("warn-me", ["z"], action="warn"))
+    gate.add_constraint(required_labels("dry", ["w"], action="dryrun"))
     review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
               "request": {"uid": "abc", "kind": {"group": "", "version": "v1", "kind": "Pod"},
                           "operation": "CREATE", "name": "p", "namespace": "default", "object": pod()}}
@@ -86,7 +68,7 @@ def test_admit_denies_with_gatekeepers_message_format(gate):
 
 
 def test_admit_allows_with_warnings_only(gate):
-    gate.add_constraint(constraint("warn-me", ["z"], action="warn"))
+    gate.add_constraint(required_labels("warn-me", ["z"], action="warn"))
     response = gate.admit({"request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
                                        "operation": "CREATE", "object": pod()}})["response"]
     assert response["allowed"] is True and response["status"] == {"code": 299}
@@ -94,7 +76,7 @@ def test_admit_allows_with_warnings_only(gate):
 
 
 def test_delete_reviews_the_old_object(gate):
-    gate.add_constraint(constraint("need-owner", ["owner"]))
+    gate.add_constraint(required_labels("need-owner", ["owner"]))
     request = {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "DELETE",
                "oldObject": pod(), "object": None}
     assert gate.review(request).messages
@@ -104,9 +86,9 @@ def test_delete_reviews_the_old_object(gate):
 
 
 def test_results_sort_by_action_then_message(gate):
-    gate.add_constraint(constraint("w", ["a"], action="warn"))
-    gate.add_constraint(constraint("d", ["b"], action="deny"))
-    gate.add_constraint(constraint("r", ["c"], action="dryrun"))
+    gate.add_constraint(required_labels("w", ["a"], action="warn"))
+    gate.add_constraint(required_labels("d", ["b"], action="deny"))
+    gate.add_constraint(required_labels("r", ["c"], action="dryrun"))
     assert [r.enforcement_action for r in gate.review(pod()).results] == ["deny", "dryrun", "warn"]
 
 
@@ -114,12 +96,12 @@ def test_scoped_actions_follow_the_enforcement_point():
     scoped = [{"action": "warn", "enforcementPoints": [{"name": GATOR}]}]
     g = Gatekeeper(enforcement_point=GATOR)
     g.add_template(TEMPLATE)
-    g.add_constraint(constraint("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
+    g.add_constraint(required_labels("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
     (result,) = g.review(pod()).results
     assert result.scoped_actions == ["warn"]
     webhook = Gatekeeper()
     webhook.add_template(TEMPLATE)
-    webhook.add_constraint(constraint("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
+    webhook.add_constraint(required_labels("s", ["a"], action="scoped", scopedEnforcementActions=scoped))
     assert webhook.review(pod()).results == []  # not evaluated at a point it does not list
 
 
@@ -174,7 +156,7 @@ def test_a_bad_constraint_does_not_hide_the_others(gate):
     gate.add_template(bad)
     gate.add_constraint({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sBadMsg",
                          "metadata": {"name": "bad"}}, source="bad.yaml")
-    gate.add_constraint(constraint("need-owner", ["owner"]))
+    gate.add_constraint(required_labels("need-owner", ["owner"]))
     with pytest.raises(ReviewFailed) as info:
         gate.review(pod())
     assert "K8sBadMsg/bad (bad.yaml)" in str(info.value)
@@ -186,15 +168,15 @@ def test_a_bad_constraint_does_not_hide_the_others(gate):
 
 def test_constraints_added_or_removed_between_reviews_take_effect(gate):
     pods = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}
-    gate.add_constraint(constraint("need-owner", ["owner"], match=pods))
+    gate.add_constraint(required_labels("need-owner", ["owner"], match=pods))
     assert gate.review(pod()).messages == ['you must provide labels: {"owner"}']
-    gate.add_constraint(constraint("need-team", ["team"], match=pods))
+    gate.add_constraint(required_labels("need-team", ["team"], match=pods))
     assert gate.review(pod()).messages == ['you must provide labels: {"owner"}', 'you must provide labels: {"team"}']
     gate.remove_constraint("K8sRequiredLabels", "need-owner")
     assert gate.review(pod()).messages == ['you must provide labels: {"team"}']
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}
     assert gate.review(namespace).messages == []
-    gate.add_constraint(constraint("any-kind", ["x"]))
+    gate.add_constraint(required_labels("any-kind", ["x"]))
     assert gate.review(namespace).messages == ['you must provide labels: {"x"}']
 
 
@@ -231,17 +213,17 @@ violation[{"msg": msg}] {
 def test_constraints_with_the_same_match_share_one_verdict_per_review(gate):
     pods = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}], "namespaces": ["default"]}
     same = {"namespaces": ["default"], "kinds": [{"kinds": ["Pod"], "apiGroups": [""]}]}  # keys in another order
-    gate.add_constraint(constraint("a", ["a"], match=pods))
-    gate.add_constraint(constraint("b", ["b"], match=same))
-    gate.add_constraint(constraint("c", ["c"], match={"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}))
+    gate.add_constraint(required_labels("a", ["a"], match=pods))
+    gate.add_constraint(required_labels("b", ["b"], match=same))
+    gate.add_constraint(required_labels("c", ["c"], match={"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}))
     keys = [("K8sRequiredLabels", n) for n in "abc"]
     assert gate._matchers[keys[0]] is gate._matchers[keys[1]] is not gate._matchers[keys[2]]
     assert gate.review(pod()).messages == [f'you must provide labels: {{"{n}"}}' for n in "abc"]
     assert gate.review(pod(namespace="other")).messages == ['you must provide labels: {"c"}']
     # an error of the shared match is every sharing constraint's result
     bad = {"kinds": [{"kinds": ["Pod"]}], "namespaceSelector": {"matchLabels": {"team": "x"}}}  # namespace unknown
-    gate.add_constraint(constraint("a", ["a"], match=bad))
-    gate.add_constraint(constraint("b", ["b"], match=bad))
+    gate.add_constraint(required_labels("a", ["a"], match=bad))
+    gate.add_constraint(required_labels("b", ["b"], match=bad))
     failed = [r for r in gate.review(pod()).results if r.constraint.name in ("a", "b")]
     assert len(failed) == 2 and failed[0].msg == failed[1].msg and "missing Namespace" in failed[0].msg
     for name in "abc":

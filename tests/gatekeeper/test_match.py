@@ -17,15 +17,7 @@ from regolite.gatekeeper.match import (
 )
 from regolite.gatekeeper.review import review_from_admission_request, review_from_object
 from tests.conftest import require_shared
-
-
-def pod(name="web-1", namespace="prod", labels=None, **meta):
-    metadata = {"name": name, **meta}
-    if namespace:
-        metadata["namespace"] = namespace
-    if labels is not None:
-        metadata["labels"] = labels
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata}
+from tests.factories import pod
 
 
 def namespace(name, labels=None):
@@ -58,14 +50,14 @@ def test_absent_match_matches_everything_even_without_objects():
 
 
 def test_empty_match_and_empty_fields_match_everything():
-    t = target(pod(), PROD)
+    t = target(pod("web-1", "prod"), PROD)
     assert matches({}, t)
     empty = {"kinds": [], "namespaces": [], "excludedNamespaces": [], "name": "", "scope": "", "source": ""}
     assert matches(empty, t)
 
 
 def test_all_matchers_are_anded():
-    t = target(pod(labels={"app": "web"}), PROD)
+    t = target(pod("web-1", "prod", labels={"app": "web"}), PROD)
     m = {
         "kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
         "namespaces": ["prod"],
@@ -97,7 +89,7 @@ def test_old_object_matches_when_new_object_left_the_selector():
     """UPDATE removing a label: the old object still matches (pitfall 7)."""
     request = {
         "uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "prod", "name": "web-1",
-        "operation": "UPDATE", "object": pod(labels={}), "oldObject": pod(labels={"app": "web"}),
+        "operation": "UPDATE", "object": pod("web-1", "prod", labels={}), "oldObject": pod("web-1", "prod", labels={"app": "web"}),
     }
     t = Target.from_review(review_from_admission_request(request, namespace_object=PROD))
     assert matches({"labelSelector": {"matchLabels": {"app": "web"}}}, t)
@@ -107,7 +99,7 @@ def test_old_object_matches_when_new_object_left_the_selector():
 def test_new_object_matches_when_old_object_does_not():
     request = {
         "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "prod", "operation": "UPDATE",
-        "object": pod(labels={"app": "web"}), "oldObject": pod(labels={}),
+        "object": pod("web-1", "prod", labels={"app": "web"}), "oldObject": pod("web-1", "prod", labels={}),
     }
     t = Target.from_review(review_from_admission_request(request), PROD)
     assert matches({"labelSelector": {"matchLabels": {"app": "web"}}}, t)
@@ -115,7 +107,7 @@ def test_new_object_matches_when_old_object_does_not():
 
 def test_delete_matches_the_deleted_object():
     request = {"kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "prod", "operation": "DELETE",
-               "oldObject": pod(labels={"app": "web"})}
+               "oldObject": pod("web-1", "prod", labels={"app": "web"})}
     t = Target.from_review(review_from_admission_request(request), PROD)
     assert t.object is t.old_object
     assert matches({"labelSelector": {"matchLabels": {"app": "web"}}}, t)
@@ -123,7 +115,7 @@ def test_delete_matches_the_deleted_object():
 
 def test_error_on_the_new_object_is_not_rescued_by_the_old_one():
     """Gatekeeper stops at the first error (the new object is tried first)."""
-    t = Target("", "v1", "Pod", "p", "prod", pod(), pod(), None)
+    t = Target("", "v1", "Pod", "p", "prod", pod("web-1", "prod"), pod("web-1", "prod"), None)
     with pytest.raises(MatchError):
         matches({"namespaceSelector": {}}, t)
 
@@ -145,7 +137,7 @@ def test_error_on_the_new_object_is_not_rescued_by_the_old_one():
     ],
 )
 def test_kinds(entry, ok):
-    assert matches({"kinds": [entry]}, target(pod(), PROD)) is ok
+    assert matches({"kinds": [entry]}, target(pod("web-1", "prod"), PROD)) is ok
 
 
 def test_kinds_any_entry_suffices_and_group_comes_from_api_version():
@@ -169,18 +161,18 @@ def test_kinds_read_the_object_not_the_request_kind():
 @pytest.mark.parametrize(
     "obj, ns, scope, ok",
     [
-        (pod(), PROD, "Namespaced", True),
-        (pod(), PROD, "Cluster", False),
+        (pod("web-1", "prod"), PROD, "Namespaced", True),
+        (pod("web-1", "prod"), PROD, "Cluster", False),
         (cluster_role(), None, "Cluster", True),
         (cluster_role(), None, "Namespaced", False),
         (namespace("prod"), None, "Cluster", True),
         (namespace("prod"), None, "Namespaced", False),
-        (pod(), None, "Namespaced", True),  # objNs set, NS unknown: still namespaced
+        (pod("web-1", "prod"), None, "Namespaced", True),  # objNs set, NS unknown: still namespaced
         (cluster_role(), None, "*", True),
-        (pod(), PROD, "*", True),
+        (pod("web-1", "prod"), PROD, "*", True),
         (cluster_role(), None, "cluster", True),  # typo: matches everything
-        (pod(), PROD, "namespaced", True),
-        (pod(), PROD, "", True),
+        (pod("web-1", "prod"), PROD, "namespaced", True),
+        (pod("web-1", "prod"), PROD, "", True),
     ],
 )
 def test_scope(obj, ns, scope, ok):
@@ -191,7 +183,7 @@ def test_scope(obj, ns, scope, ok):
 
 
 def test_namespaces_glob_forms():
-    t = target(pod(namespace="prod-eu"), namespace("prod-eu"))
+    t = target(pod("web-1", "prod-eu"), namespace("prod-eu"))
     assert matches({"namespaces": ["prod-eu"]}, t)
     assert matches({"namespaces": ["prod-*"]}, t)
     assert matches({"namespaces": ["*-eu"]}, t)
@@ -203,7 +195,7 @@ def test_namespaces_glob_forms():
 
 
 def test_excluded_namespaces():
-    t = target(pod(namespace="kube-system"), namespace("kube-system"))
+    t = target(pod("web-1", "kube-system"), namespace("kube-system"))
     assert not matches({"excludedNamespaces": ["kube-*"]}, t)
     assert not matches({"excludedNamespaces": ["*-system"]}, t)
     assert matches({"excludedNamespaces": ["prod"]}, t)
@@ -211,12 +203,12 @@ def test_excluded_namespaces():
 
 
 def test_namespaces_prefers_the_namespace_object_name():
-    t = Target("", "v1", "Pod", "p", "prod", pod(namespace="other"), None, PROD)
+    t = Target("", "v1", "Pod", "p", "prod", pod("web-1", "other"), None, PROD)
     assert matches({"namespaces": ["prod"]}, t)
 
 
 def test_namespaces_fall_back_to_object_namespace_when_ns_unknown():
-    t = target(pod(namespace="prod"))
+    t = target(pod("web-1", "prod"))
     assert t.namespace_object is None
     assert matches({"namespaces": ["prod"]}, t)
     assert not matches({"namespaces": ["dev"]}, t)
@@ -265,18 +257,18 @@ def test_cluster_scoped_objects_pass_namespace_matchers():
     ],
 )
 def test_label_selector(selector, ok):
-    obj = pod(labels={"app": "web", "tier": "fe", "example.com/team": "a"})
+    obj = pod("web-1", "prod", labels={"app": "web", "tier": "fe", "example.com/team": "a"})
     assert matches({"labelSelector": selector}, target(obj, PROD)) is ok
 
 
 def test_label_selector_on_object_without_labels():
-    t = target(pod(), PROD)
+    t = target(pod("web-1", "prod"), PROD)
     assert matches({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}}, t)
     assert not matches({"labelSelector": {"matchExpressions": [{"key": "a", "operator": "Exists"}]}}, t)
 
 
 def test_values_compare_exactly():
-    t = target(pod(labels={"app": "Web"}), PROD)
+    t = target(pod("web-1", "prod", labels={"app": "Web"}), PROD)
     assert not matches({"labelSelector": {"matchLabels": {"app": "web"}}}, t)
 
 
@@ -293,7 +285,7 @@ def test_values_compare_exactly():
 )
 def test_invalid_selector_is_a_match_error(selector, text):
     with pytest.raises(MatchError) as err:
-        matches({"labelSelector": selector}, target(pod(), PROD))
+        matches({"labelSelector": selector}, target(pod("web-1", "prod"), PROD))
     assert text in err.value.message
     assert err.value.message.startswith("error matching the requested object: web-1 :failed to run Match criteria: ")
 
@@ -309,7 +301,7 @@ def test_selector_matches_directly():
 
 
 def test_namespace_selector_uses_namespace_labels():
-    t = target(pod(labels={"env": "dev"}), PROD)
+    t = target(pod("web-1", "prod", labels={"env": "dev"}), PROD)
     assert matches({"namespaceSelector": {"matchLabels": {"env": "prod"}}}, t)
     assert not matches({"namespaceSelector": {"matchLabels": {"env": "dev"}}}, t)
 
@@ -321,7 +313,7 @@ def test_namespace_selector_on_namespace_uses_its_own_labels():
 
 
 def test_namespace_selector_with_unknown_namespace_is_a_match_error():
-    t = target(pod(name="web-1", namespace="prod"))
+    t = target(pod("web-1", "prod"))
     with pytest.raises(MatchError) as err:
         matches({"namespaceSelector": {"matchLabels": {"env": "prod"}}}, t)
     assert err.value.message == (
@@ -333,14 +325,14 @@ def test_namespace_selector_with_unknown_namespace_is_a_match_error():
 
 def test_namespace_selector_error_only_after_earlier_matchers_pass():
     """Matchers run in order; a kinds mismatch stops before namespaceSelector."""
-    t = target(pod(namespace="prod"))
+    t = target(pod("web-1", "prod"))
     m = {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}], "namespaceSelector": {}}
     assert matches(m, t) is False
 
 
 def test_namespace_selector_error_after_name_would_fail():
     """namespaceSelector runs before name, so the error wins over a later non-match."""
-    t = target(pod(name="web-1", namespace="prod"))
+    t = target(pod("web-1", "prod"))
     with pytest.raises(MatchError):
         matches({"namespaceSelector": {}, "name": "db-*"}, t)
 
@@ -353,7 +345,7 @@ def test_namespace_selector_error_after_name_would_fail():
     [("web-1", True), ("web-*", True), ("*-1", True), ("*eb*", True), ("*", True), ("web", False), ("db-*", False)],
 )
 def test_name(pattern, ok):
-    assert matches({"name": pattern}, target(pod(name="web-1"), PROD)) is ok
+    assert matches({"name": pattern}, target(pod("web-1", "prod"), PROD)) is ok
 
 
 @pytest.mark.parametrize(
@@ -361,7 +353,7 @@ def test_name(pattern, ok):
     [("web-*", True), ("*eb-*", True), ("*-", False), ("web-", False), ("db-*", False)],
 )
 def test_name_matches_generate_name_for_prefix_and_contains_forms(pattern, ok):
-    obj = pod(name="", generateName="web-")
+    obj = pod("", "prod", generateName="web-")
     assert matches({"name": pattern}, target(obj, PROD)) is ok
 
 
@@ -380,19 +372,19 @@ def test_name_matches_generate_name_for_prefix_and_contains_forms(pattern, ok):
     ],
 )
 def test_source(value, source, ok):
-    t = Target.from_review(review_from_object(pod()), PROD, source=source)
+    t = Target.from_review(review_from_object(pod("web-1", "prod")), PROD, source=source)
     assert matches({"source": value} if value is not None else {}, t) is ok
 
 
 def test_invalid_source_value_is_a_match_error():
     with pytest.raises(MatchError) as err:
-        matches({"source": "Both"}, target(pod(), PROD))
+        matches({"source": "Both"}, target(pod("web-1", "prod"), PROD))
     assert err.value.message.endswith(':failed to run Match criteria: invalid source field "Both"')
 
 
 def test_empty_review_source_is_a_match_error_unless_all():
     """Audit --audit-from-cache reviews carry no source (§3.5)."""
-    t = Target.from_review(review_from_object(pod(name="web-1")), PROD, source="")
+    t = Target.from_review(review_from_object(pod("web-1", "prod")), PROD, source="")
     assert matches({"source": "All"}, t)
     assert matches({}, t)
     with pytest.raises(MatchError) as err:
@@ -420,18 +412,18 @@ def test_wildcard_forms(pattern, text, ok):
 
 
 def test_empty_namespace_object_in_review_means_absent():
-    review = review_from_object(pod())
+    review = review_from_object(pod("web-1", "prod"))
     assert review["namespaceObject"] == {}
     assert Target.from_review(review).namespace_object is None
 
 
 def test_namespace_object_from_review_is_used():
-    review = review_from_object(pod(), namespace_object=PROD)
+    review = review_from_object(pod("web-1", "prod"), namespace_object=PROD)
     assert Target.from_review(review).namespace_object is PROD
 
 
 def test_namespace_cache_lookup_by_request_namespace():
-    review = review_from_object(pod(namespace="prod"))
+    review = review_from_object(pod("web-1", "prod"))
     t = Target.from_review(review, namespaces={"prod": PROD})
     assert t.namespace_object is PROD
     assert matches({"namespaceSelector": {"matchLabels": {"env": "prod"}}}, t)
@@ -466,13 +458,13 @@ def test_gator_test_namespace_objects_still_match_cluster_scope():
 
 
 def test_gator_test_default_namespace_is_synthetic():
-    t = Target.from_review(review_from_object(pod(namespace="default")), gator_test=True)
+    t = Target.from_review(review_from_object(pod("web-1", "default")), gator_test=True)
     assert t.ns_name == "default" and t.ns_labels == {}
     assert matches({"namespaceSelector": {"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]}}, t)
 
 
 def test_gator_test_other_namespaces_come_from_the_input_or_are_absent():
-    review = review_from_object(pod(namespace="prod"))
+    review = review_from_object(pod("web-1", "prod"))
     assert Target.from_review(review, gator_test=True, namespaces={"prod": PROD}).namespace_object is PROD
     t = Target.from_review(review, gator_test=True)
     assert t.namespace_object is None

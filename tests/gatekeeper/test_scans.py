@@ -27,6 +27,7 @@ from regolite.gatekeeper.scans import (
 )
 from regolite.gatekeeper.templates import load_template
 from tests.conftest import REPO
+from tests.factories import constraint, match_pods, pod
 
 EXAMPLES = REPO / "examples" / "gatekeeper"
 TRIVY = EXAMPLES / "scans" / "trivy"
@@ -59,24 +60,11 @@ def vuln(vid, severity, pkg="openssl", installed="3.0.11", fixed="3.0.13"):
             "Severity": severity, "Title": f"{pkg}: {vid}"}
 
 
-def pod(*images, init=(), ephemeral=(), name="p"):
-    spec = {"containers": [{"name": f"c{i}", "image": img} for i, img in enumerate(images)]}
-    if init:
-        spec["initContainers"] = [{"name": f"init{i}", "image": img} for i, img in enumerate(init)]
-    if ephemeral:
-        spec["ephemeralContainers"] = [{"name": f"debug{i}", "image": img} for i, img in enumerate(ephemeral)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"}, "spec": spec}
-
-
 def vulnerable_images_gate(parameters, reports):
     """The example template with a constraint of the given parameters, and `reports` in the inventory."""
     gate = Gatekeeper(enforcement_point=GATOR)
     gate.add_policies(read_paths([str(EXAMPLES / "vulnerable-images" / "template.yaml")]))
-    gate.add_constraint({
-        "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sDenyVulnerableImages",
-        "metadata": {"name": "under-test"},
-        "spec": {"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}, "parameters": parameters},
-    })
+    gate.add_constraint(constraint("K8sDenyVulnerableImages", "under-test", match=match_pods(), parameters=parameters))
     gate.add_inventory(reports)
     return gate
 
@@ -370,7 +358,7 @@ def test_severities_max_count_and_the_id_list():
     reports = read_trivy_report(trivy("a.example/app:1", [vuln(i, "HIGH") for i in ids] + [
         vuln("CVE-2023-0001", "CRITICAL"), vuln("CVE-2023-0001", "CRITICAL", pkg="libssl3"),
         vuln("CVE-2022-0001", "LOW")]))
-    obj = pod("a.example/app:1")
+    obj = pod(images=["a.example/app:1"])
     gate = vulnerable_images_gate({"severities": ["CRITICAL", "HIGH"], "maxCount": 2}, reports)
     assert gate.review(obj).messages == [
         "container c0 image a.example/app:1 has 7 vulnerabilities (CRITICAL: 2, HIGH: 5), more than the allowed 2: "
@@ -388,18 +376,18 @@ def test_severities_max_count_and_the_id_list():
 def test_every_kind_of_container_is_checked():
     reports = read_trivy_report([trivy("a.example/bad:1", [vuln("CVE-1", "CRITICAL")]), trivy("a.example/ok:1")])
     gate = vulnerable_images_gate({}, reports)
-    obj = pod("a.example/ok:1", "a.example/bad:1", init=["a.example/bad:1"], ephemeral=["a.example/bad:1"])
+    obj = pod(images=["a.example/ok:1", "a.example/bad:1"], init=["a.example/bad:1"], ephemeral=["a.example/bad:1"])
     assert [m.split(" image ")[0] for m in gate.review(obj).messages] == [
         "container c1", "container debug0", "container init0"]
 
 
 def test_require_scan_denies_images_without_a_report():
     reports = read_trivy_report(trivy("a.example/ok:1"))
-    obj = pod("a.example/ok:1", "a.example/unknown:1")
+    obj = pod(images=["a.example/ok:1", "a.example/unknown:1"])
     assert vulnerable_images_gate({}, reports).review(obj).messages == []
     assert vulnerable_images_gate({"requireScan": True}, reports).review(obj).messages == [
         "container c1 image a.example/unknown:1 has no vulnerability scan report"]
-    assert vulnerable_images_gate({"requireScan": True}, []).review(pod("a.example/ok:1")).messages == [
+    assert vulnerable_images_gate({"requireScan": True}, []).review(pod(images=["a.example/ok:1"])).messages == [
         "container c0 image a.example/ok:1 has no vulnerability scan report"]
 
 
@@ -411,18 +399,18 @@ def test_digest_matching_needs_a_pinned_digest_and_prefers_the_exact_reference()
     pinned = trivy(f"a.example/app@{d}", [vuln("CVE-2", "CRITICAL")])
     gate = vulnerable_images_gate({"requireScan": True}, read_trivy_report([unknown_digest, tagged]))
     # an image that pins no digest never matches a report whose digest is unknown
-    assert gate.review(pod("a.example/other:1")).messages == [
+    assert gate.review(pod(images=["a.example/other:1"])).messages == [
         "container c0 image a.example/other:1 has no vulnerability scan report"]
-    assert gate.review(pod(f"a.example/app@{d}")).messages[0].endswith(": CVE-1")
+    assert gate.review(pod(images=[f"a.example/app@{d}"])).messages[0].endswith(": CVE-1")
     gate.add_inventory(read_trivy_report(pinned))
-    assert gate.review(pod(f"a.example/app@{d}")).messages[0].endswith(": CVE-2")  # exact reference wins
+    assert gate.review(pod(images=[f"a.example/app@{d}"])).messages[0].endswith(": CVE-2")  # exact reference wins
 
 
 def test_inventory_with_exact_numbers_or_float_numbers_gives_the_same_message():
     reports = load_scan_reports([TRIVY])
     gate = vulnerable_images_gate({"maxCount": 1}, reports)
     gate.inventory = Inventory(copy.deepcopy(reports), exact_numbers=True)
-    assert gate.review(pod(API_IMAGE)).messages == [
+    assert gate.review(pod(images=[API_IMAGE])).messages == [
         f"container c0 image {API_IMAGE} has 3 vulnerabilities (CRITICAL: 3), more than the allowed 1: "
         "CVE-2021-44228, CVE-2021-45046, CVE-2022-22965"]
 

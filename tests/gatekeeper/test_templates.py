@@ -14,6 +14,7 @@ from regolite.gatekeeper.templates import (
     load_template,
 )
 from tests.conftest import require_shared
+from tests.factories import template
 
 REGO = """package k8sthing
 
@@ -30,29 +31,6 @@ violation contains {"msg": msg} if {
   msg := "bad v1"
 }
 """
-
-
-def template(rego=REGO, *, kind="K8sThing", name=None, api="v1", schema=None, code=None,
-             libs=None, validation=None, **target_extra):
-    target = {"target": "admission.k8s.gatekeeper.sh"}
-    if rego is not None:
-        target["rego"] = rego
-    if libs is not None:
-        target["libs"] = libs
-    if code is not None:
-        target["code"] = code
-    target.update(target_extra)
-    crd_spec: dict = {"names": {"kind": kind}}
-    if validation is not None:
-        crd_spec["validation"] = validation
-    elif schema is not None:
-        crd_spec["validation"] = {"openAPIV3Schema": schema}
-    return {
-        "apiVersion": f"templates.gatekeeper.sh/{api}",
-        "kind": "ConstraintTemplate",
-        "metadata": {"name": kind.lower() if name is None else name},
-        "spec": {"crd": {"spec": crd_spec}, "targets": [target]},
-    }
 
 
 def rego_code(rego, version=None, libs=None):
@@ -87,7 +65,7 @@ def violations(t: Template, obj, params=None):
 
 
 def test_valid_template_fields_and_evaluation():
-    t = load_template(template(schema={"type": "object", "properties": {"word": {"type": "string"}}}),
+    t = load_template(template(REGO, schema={"type": "object", "properties": {"word": {"type": "string"}}}),
                       source="t.yaml")
     assert (t.name, t.kind, t.api_version) == ("k8sthing", "K8sThing", "templates.gatekeeper.sh/v1")
     assert t.target == "admission.k8s.gatekeeper.sh"
@@ -99,7 +77,7 @@ def test_valid_template_fields_and_evaluation():
 
 
 def test_policy_is_compiled_once():
-    t = load_template(template())
+    t = load_template(template(REGO))
     assert t.policy() is t.policy()
 
 
@@ -118,43 +96,43 @@ def test_template_error_is_a_rego_error_naming_file_and_template():
 def test_not_a_template():
     fails({"apiVersion": "v1", "kind": "Pod"}, "not a ConstraintTemplate")
     fails([], "expected an object")
-    fails(template(api="v2"), 'unsupported ConstraintTemplate version "v2"')
+    fails(template(REGO, api="v2"), 'unsupported ConstraintTemplate version "v2"')
 
 
 @pytest.mark.parametrize("api", ["v1", "v1beta1", "v1alpha1"])
 def test_all_served_versions(api):
-    assert load_template(template(api=api)).api_version == f"templates.gatekeeper.sh/{api}"
+    assert load_template(template(REGO, api=api)).api_version == f"templates.gatekeeper.sh/{api}"
 
 
 # --- §1.3 name and kind -------------------------------------------------------------
 
 
 def test_kind_required():
-    fails(template(kind="", name="k8sthing"), 'ConstraintTemplate "k8sthing" does not specify CRD Kind')
+    fails(template(REGO, kind="", name="k8sthing"), 'ConstraintTemplate "k8sthing" does not specify CRD Kind')
 
 
 def test_name_must_equal_lower_kind():
-    fails(template(name="other"),
+    fails(template(REGO, name="other"),
           "the ConstraintTemplate's name \"other\" is not equal to the lowercase of CRD's Kind: \"k8sthing\"")
 
 
 def test_name_with_capitals_is_accepted():
-    assert load_template(template(name="K8sThing")).name == "K8sThing"
+    assert load_template(template(REGO, name="K8sThing")).name == "K8sThing"
 
 
 def test_kind_at_most_59_characters():
-    load_template(template(kind="K" * 59))
-    err = fails(template(kind="K" * 60), "CustomResourceDefinition")
+    load_template(template(REGO, kind="K" * 59))
+    err = fails(template(REGO, kind="K" * 60), "CustomResourceDefinition")
     assert "spec.names.listKind" in err.message
 
 
 def test_kind_must_be_a_dns_label():
-    fails(template(kind="K8s_Thing"), "spec.names.plural")
-    fails(template(kind="9Thing"), "DNS-1035")
+    fails(template(REGO, kind="K8s_Thing"), "spec.names.plural")
+    fails(template(REGO, kind="9Thing"), "DNS-1035")
 
 
 def test_short_names_must_be_dns_labels():
-    doc = template()
+    doc = template(REGO)
     doc["spec"]["crd"]["spec"]["names"]["shortNames"] = ["ok", "Not_OK"]
     fails(doc, "spec.names.shortNames[1]")
 
@@ -163,17 +141,17 @@ def test_short_names_must_be_dns_labels():
 
 
 def test_exactly_one_target():
-    doc = template()
+    doc = template(REGO)
     doc["spec"]["targets"] = []
     fails(doc, "must declare exactly one target")
-    doc["spec"]["targets"] = [template()["spec"]["targets"][0]] * 2
+    doc["spec"]["targets"] = [template(REGO)["spec"]["targets"][0]] * 2
     fails(doc, "must declare exactly one target")
     del doc["spec"]["targets"]
     fails(doc, "must declare exactly one target")
 
 
 def test_target_name():
-    doc = template()
+    doc = template(REGO)
     doc["spec"]["targets"][0]["target"] = ""
     fails(doc, "target name must not be empty")
     doc["spec"]["targets"][0]["target"] = "other.target"
@@ -185,26 +163,26 @@ def test_target_name():
 
 def test_parameters_schema_table():
     schema = {"type": "object", "properties": {"a": {"type": "string"}}}
-    t = load_template(template(api="v1", schema=schema))
+    t = load_template(template(REGO, api="v1", schema=schema))
     assert t.legacy_schema is False and t.parameters_schema == schema
-    t = load_template(template(api="v1beta1", schema=schema))
+    t = load_template(template(REGO, api="v1beta1", schema=schema))
     assert t.legacy_schema is True
     assert t.parameters_schema == {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
                                    "properties": {"a": {"type": "string"}}}
     assert t.schema == schema  # as written, not transformed
-    t = load_template(template(api="v1beta1"))
+    t = load_template(template(REGO, api="v1beta1"))
     assert t.parameters_schema == {"x-kubernetes-preserve-unknown-fields": True}
-    t = load_template(template(api="v1"))
+    t = load_template(template(REGO, api="v1"))
     assert t.parameters_schema is None
-    t = load_template(template(api="v1", validation={"legacySchema": True}))
+    t = load_template(template(REGO, api="v1", validation={"legacySchema": True}))
     assert t.parameters_schema == {"x-kubernetes-preserve-unknown-fields": True}
-    t = load_template(template(api="v1alpha1", validation={"legacySchema": False}))
+    t = load_template(template(REGO, api="v1alpha1", validation={"legacySchema": False}))
     assert t.parameters_schema is None
 
 
 def test_legacy_transform_adds_items_and_nested_preserve():
     schema = {"properties": {"list": {"type": "array"}, "obj": {"properties": {"x": {"type": "integer"}}}}}
-    t = load_template(template(api="v1beta1", schema=schema))
+    t = load_template(template(REGO, api="v1beta1", schema=schema))
     p = t.parameters_schema
     assert p["x-kubernetes-preserve-unknown-fields"] is True
     assert p["properties"]["list"]["items"] == {"x-kubernetes-preserve-unknown-fields": True}
@@ -212,7 +190,7 @@ def test_legacy_transform_adds_items_and_nested_preserve():
 
 
 def test_legacy_multiple_items_is_an_error():
-    fails(template(api="v1beta1", schema={"type": "array", "items": [{"type": "string"}]}), "items")
+    fails(template(REGO, api="v1beta1", schema={"type": "array", "items": [{"type": "string"}]}), "items")
 
 
 @pytest.mark.parametrize("schema, where", [
@@ -224,7 +202,7 @@ def test_legacy_multiple_items_is_an_error():
      "mutual exclusive"),
 ])
 def test_v1_schema_must_be_structural(schema, where):
-    err = fails(template(api="v1", schema=schema), where)
+    err = fails(template(REGO, api="v1", schema=schema), where)
     assert "CustomResourceDefinition" in err.message
 
 
@@ -234,28 +212,28 @@ def test_v1_schema_must_be_structural(schema, where):
     {"type": "object", "properties": {"a": {"type": "array"}}},
 ])
 def test_legacy_schema_need_not_be_structural(schema):
-    load_template(template(api="v1beta1", schema=schema))
-    load_template(template(api="v1", validation={"legacySchema": True, "openAPIV3Schema": schema}))
+    load_template(template(REGO, api="v1beta1", schema=schema))
+    load_template(template(REGO, api="v1", validation={"legacySchema": True, "openAPIV3Schema": schema}))
 
 
 def test_preserve_unknown_fields_makes_type_optional():
-    load_template(template(api="v1", schema={"x-kubernetes-preserve-unknown-fields": True}))
+    load_template(template(REGO, api="v1", schema={"x-kubernetes-preserve-unknown-fields": True}))
 
 
 def test_schema_of_wrong_type():
-    fails(template(validation={"openAPIV3Schema": "nope"}), "openAPIV3Schema: expected object")
+    fails(template(REGO, validation={"openAPIV3Schema": "nope"}), "openAPIV3Schema: expected object")
 
 
 # --- §1.10 operations ----------------------------------------------------------------
 
 
 def test_operations_wildcard_alone_webhook_only():
-    doc = template(operations=["*", "CREATE"])
+    doc = template(REGO, operations=["*", "CREATE"])
     assert load_template(doc).operations == ["*", "CREATE"]
     fails(doc, "if '*' is present, must not specify other operations", admission=True)
-    assert load_template(template(operations=["CREATE", "UPDATE"]), admission=True).operations == [
+    assert load_template(template(REGO, operations=["CREATE", "UPDATE"]), admission=True).operations == [
         "CREATE", "UPDATE"]
-    fails(template(operations=["PATCH"]), "Unsupported value", admission=True)
+    fails(template(REGO, operations=["PATCH"]), "Unsupported value", admission=True)
 
 
 def test_admission_does_not_parse_rego():
@@ -480,7 +458,7 @@ def test_unsafe_variable_and_conflicts():
 
 
 def test_document_is_not_modified():
-    doc = template(api="v1beta1", schema={"type": "object"})
+    doc = template(REGO, api="v1beta1", schema={"type": "object"})
     before = copy.deepcopy(doc)
     load_template(doc)
     assert doc == before

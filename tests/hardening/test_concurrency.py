@@ -18,6 +18,7 @@ import pytest
 
 import regolite
 from regolite import RegoEvalError
+from tests.factories import constraint, match_pods, template
 
 THREADS = 8
 
@@ -257,37 +258,23 @@ def test_timeouts_in_some_threads_do_not_cancel_others(fast_switching):
 # --- Gatekeeper ------------------------------------------------------------------------------------
 
 
-def template_doc() -> dict:
-    return {
-        "apiVersion": "templates.gatekeeper.sh/v1",
-        "kind": "ConstraintTemplate",
-        "metadata": {"name": "k8sconcurrency"},
-        "spec": {
-            "crd": {"spec": {"names": {"kind": "K8sConcurrency"}, "validation": {"openAPIV3Schema": {
-                "type": "object",
-                "properties": {"repos": {"type": "array", "items": {"type": "string"}},
-                               "labels": {"type": "array", "items": {"type": "string"}}}}}}},
-            "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": TEMPLATE_REGO.replace(
-                "data.limits", "data.inventory.limits")}],
-        },
-    }
-
-
-def constraint_doc(name: str, parameters: dict, namespaces=None) -> dict:
-    match = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}
-    if namespaces:
-        match["namespaces"] = namespaces
-    return {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sConcurrency",
-            "metadata": {"name": name}, "spec": {"match": match, "parameters": parameters}}
+GATEKEEPER_TEMPLATE = template(
+    TEMPLATE_REGO.replace("data.limits", "data.inventory.limits"),
+    kind="K8sConcurrency",
+    schema={"type": "object", "properties": {"repos": {"type": "array", "items": {"type": "string"}},
+                                             "labels": {"type": "array", "items": {"type": "string"}}}},
+)
 
 
 def make_gatekeeper():
     gate = regolite.Gatekeeper()
-    gate.add_template(template_doc())
-    gate.add_constraint(constraint_doc("good-only", {"repos": ["good/"], "labels": ["app"]}, namespaces=["prod"]))
-    gate.add_constraint(constraint_doc("good-or-ok", {"repos": ["good/", "ok/"], "labels": ["team", "env"]},
-                                       namespaces=["dev"]))
-    gate.add_constraint(constraint_doc("no-labels", {"repos": ["evil.io/", "good/", "ok/", "bad/", ""]}))
+    gate.add_template(GATEKEEPER_TEMPLATE)
+    gate.add_constraint(constraint("K8sConcurrency", "good-only", match=match_pods(namespaces=["prod"]),
+                                   parameters={"repos": ["good/"], "labels": ["app"]}))
+    gate.add_constraint(constraint("K8sConcurrency", "good-or-ok", match=match_pods(namespaces=["dev"]),
+                                   parameters={"repos": ["good/", "ok/"], "labels": ["team", "env"]}))
+    gate.add_constraint(constraint("K8sConcurrency", "no-labels", match=match_pods(),
+                                   parameters={"repos": ["evil.io/", "good/", "ok/", "bad/", ""]}))
     return gate
 
 

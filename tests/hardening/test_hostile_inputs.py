@@ -24,7 +24,7 @@ from regolite.cli import main
 from regolite.server.app import ServerSettings, WebhookApp
 from regolite.server.metrics import JsonLog, ServerMetrics
 from regolite.server.policies import PolicyStore
-from tests.server.policy_fixtures import ALLOWED_REPOS_TEMPLATE, constraint, pod_review, write_policies
+from tests.server.policy_fixtures import ALLOWED_REPOS_TEMPLATE, constraint_yaml, pod_review, write_policies
 from tests.server.test_app import call
 
 DEPTH = 10_000
@@ -400,7 +400,7 @@ BAD_UTF8 = b"apiVersion: v1\nkind: Pod\nmetadata: {name: \"p\xff\"}\n"
 @pytest.fixture
 def gk_dir(tmp_path):
     (tmp_path / "template.yaml").write_text(ALLOWED_REPOS_TEMPLATE)
-    (tmp_path / "constraint.yaml").write_text(constraint("c1", ["good/"]))
+    (tmp_path / "constraint.yaml").write_text(constraint_yaml("c1", ["good/"]))
     (tmp_path / "good.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec: {containers: [{name: a, image: bad/x}]}\n")
     objs = tmp_path / "objs"
@@ -495,7 +495,7 @@ def test_verify_suite_with_odd_but_valid_object(gk_dir, name):
 def gate():
     g = regolite.Gatekeeper()
     g.add_template(yaml.safe_load(ALLOWED_REPOS_TEMPLATE))
-    g.add_constraint(yaml.safe_load(constraint("c1", ["good/"])))
+    g.add_constraint(yaml.safe_load(constraint_yaml("c1", ["good/"])))
     return g
 
 

@@ -10,6 +10,7 @@ import pytest
 import regolite
 from regolite import RegoEvalError
 from regolite.gatekeeper.engine import Gatekeeper
+from tests.factories import constraint, template
 
 POLICY = """
 package x
@@ -92,36 +93,23 @@ def test_no_budget_means_no_limit(policy):
     assert policy.eval_rule("data.x.pairs", max_steps=None) == 10_000
 
 
-TEMPLATE = {
-    "apiVersion": "templates.gatekeeper.sh/v1",
-    "kind": "ConstraintTemplate",
-    "metadata": {"name": "k8sloops"},
-    "spec": {
-        "crd": {"spec": {"names": {"kind": "K8sLoops"}, "validation": {"openAPIV3Schema": {
-            "type": "object", "properties": {"max": {"type": "integer"}}}}}},
-        "targets": [{
-            "target": "admission.k8s.gatekeeper.sh",
-            "rego": """package k8sloops
+TEMPLATE = template(
+    """package k8sloops
 violation[{"msg": msg}] {
   n := count([1 | input.review.object.spec.items[_]; input.review.object.spec.items[_]])
   n > input.parameters.max
   msg := sprintf("%v pairs", [n])
 }""",
-        }],
-    },
-}
-
-
-def _constraint(name):
-    return {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sLoops", "metadata": {"name": name},
-            "spec": {"parameters": {"max": 0}}}
+    kind="K8sLoops",
+    schema={"type": "object", "properties": {"max": {"type": "integer"}}},
+)
 
 
 def test_a_review_shares_one_budget_across_its_constraints():
     gate = Gatekeeper()
     gate.add_template(TEMPLATE)
-    gate.add_constraint(_constraint("a"))
-    gate.add_constraint(_constraint("b"))
+    gate.add_constraint(constraint("K8sLoops", "a", parameters={"max": 0}))
+    gate.add_constraint(constraint("K8sLoops", "b", parameters={"max": 0}))
     obj = {"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"items": list(range(10))}}
     assert gate.review(obj).messages == ["100 pairs", "100 pairs"]
     assert len(gate.review(obj, max_steps=2 * 110).results) == 2  # 10 + 10 * 10 steps per constraint

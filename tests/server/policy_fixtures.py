@@ -49,7 +49,8 @@ spec:
 """
 
 
-def constraint(name: str, repos: list, action: str = "deny") -> str:
+def constraint_yaml(name: str, repos: list, action: str = "deny") -> str:
+    """The YAML text of a K8sAllowedRepos constraint for Pods (text, so tests can edit it as text)."""
     items = "\n".join(f'      - "{r}"' for r in repos)
     return f"""\
 apiVersion: constraints.gatekeeper.sh/v1beta1
@@ -71,7 +72,7 @@ spec:
 def write_policies(directory: Path, name: str = "repo-is-openpolicyagent", repos: tuple = ("openpolicyagent/",)) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "template.yaml").write_text(ALLOWED_REPOS_TEMPLATE)
-    (directory / "constraint.yaml").write_text(constraint(name, list(repos)))
+    (directory / "constraint.yaml").write_text(constraint_yaml(name, list(repos)))
     return directory
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from regolite.cli import COMMANDS
-from tests.server.policy_fixtures import constraint, pod_review, require_uvicorn, write_policies
+from tests.server.policy_fixtures import constraint_yaml, pod_review, require_uvicorn, write_policies
 from tests.server.tls_fixtures import make_certs
 
 MAX_BYTES = 64 * 1024
@@ -164,10 +164,10 @@ def test_watch_reload_switches_verdicts_without_failures(tmp_path):
     try:
         wait_for(lambda: len(results) >= 5, "first answers")
         # A broken constraint (schema violation) is rejected; the working set stays.
-        replace("constraint.yaml", constraint("broken", ["ok/"]).replace('      - "ok/"', "      - 7"))
+        replace("constraint.yaml", constraint_yaml("broken", ["ok/"]).replace('      - "ok/"', "      - 7"))
         wait_for(lambda: "regolite_policy_reload_errors_total 1" in server.get("/metrics")[1], "reload error")
         # The new policy allows the registry under a new constraint name.
-        replace("constraint.yaml", constraint("repo-is-untrusted-registry", ["untrusted-registry/"]))
+        replace("constraint.yaml", constraint_yaml("repo-is-untrusted-registry", ["untrusted-registry/"]))
         wait_for(lambda: results[-1][1]["allowed"] is True, "the new policy")
         switched = len(results)
         wait_for(lambda: len(results) >= switched + 5, "answers under the new policy")
