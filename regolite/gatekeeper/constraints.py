@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from regolite.documents import json_type
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import json_type
 from regolite.gatekeeper.schema import apply_defaults, prune, unknown_fields, validate
 from regolite.gatekeeper.templates import Template
 

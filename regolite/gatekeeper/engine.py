@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from regolite.documents import files_under
 from regolite.errors import EVAL_STEP_LIMIT_ERROR, RegoError, RegoEvalError
 from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
-from regolite.gatekeeper.documents import Document, files_under, read_document_file
+from regolite.gatekeeper.documents import Document, read_document_file
 from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, compile_match, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object

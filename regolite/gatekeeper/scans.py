@@ -43,8 +43,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Union
 
+from regolite.documents import DocumentError, files_under, json_type
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, files_under, json_type, parse_documents
+from regolite.gatekeeper.documents import parse_documents
 
 SCAN_REPORT_ERROR = "scan_report_error"
 GROUP = "scans.regolite.dev"

@@ -28,7 +28,7 @@ from typing import Any
 
 from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.regex import RegexSyntaxError, regex_match
-from regolite.gatekeeper.documents import json_type
+from regolite.documents import json_type
 
 SCHEMA_TYPES = ("object", "array", "string", "integer", "number", "boolean")
 

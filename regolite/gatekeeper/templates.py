@@ -18,9 +18,9 @@ import regolite
 from regolite.cache import cache_key
 from regolite.policy import compile_cached
 from regolite import ast
+from regolite.documents import json_type
 from regolite.errors import RegoCompileError, RegoError, RegoParseError
 from regolite.format import format_term
-from regolite.gatekeeper.documents import json_type
 from regolite.gatekeeper.schema import SchemaError, preserve_unknown_fields, structural_errors
 
 TEMPLATE_ERROR = "template_error"
