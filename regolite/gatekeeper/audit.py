@@ -10,7 +10,9 @@ YAML `List` document is read whole), through
 `.jsonl`, `.ndjson`, `.yaml` and `.yml` files, in sorted order.
 
 `run_audit` reviews every object with enforcement point `audit.gatekeeper.sh`
-and folds each result into an `AuditReport` right away: per constraint the
+(a dump holds cluster objects only: one that is not a Kubernetes object by
+the rule of `regolite.gatekeeper.reviewable` is a review error) and folds
+each result into an `AuditReport` right away: per constraint the
 count of all results (`totalViolations`) and the `limit` smallest violation
 entries by (group, version, kind, namespace, name, message, enforcementAction),
 so memory does not grow with the number of objects. With `jobs > 1`, worker
@@ -45,8 +47,9 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from regolite.documents import files_under
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import JSON_SUFFIXES, YAML_SUFFIXES, iter_file_objects
-from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewFailed
+from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewError, ReviewFailed
 from regolite.gatekeeper.inventory import InventoryError
+from regolite.gatekeeper.reviewable import unreviewable_reason
 
 DEFAULT_VIOLATIONS_LIMIT = 20
 MESSAGE_LIMIT = 256  # bytes (§6.7)
@@ -251,6 +254,10 @@ class Auditor:
 
     def review_into(self, obj: dict, report: AuditReport) -> None:
         report.objects += 1
+        reason = unreviewable_reason(obj)
+        if reason is not None:
+            report.add_error(f"reviewing {describe_object(obj)}: {ReviewError(reason)}")
+            return
         ns = None
         meta = obj.get("metadata")
         if isinstance(meta, dict):
