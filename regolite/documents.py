@@ -373,6 +373,17 @@ def is_list_document(obj: dict) -> bool:
         and "spec" not in obj
 
 
+def list_items(obj: dict) -> list:
+    """The items of a List document ([] when it has none); ValueError naming
+    `<kind>.items` when they are not a list."""
+    items = obj.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ValueError(f"{obj.get('kind')}.items: expected a list, got {yaml_type_name(items)}")
+    return items
+
+
 # --- streams ---------------------------------------------------------------------------
 
 
@@ -577,11 +588,10 @@ class JsonStreamReader:
             i += 1
 
     def _list_items(self, obj: dict) -> Iterator[dict]:
-        items = obj.get("items")
-        if items is None:
-            return
-        if not isinstance(items, list):
-            raise self._error(f"{obj.get('kind')}.items: expected a list, got {yaml_type_name(items)}")
+        try:
+            items = list_items(obj)
+        except ValueError as e:
+            raise self._error(str(e)) from None
         yield from self._checked(items, "items")
 
     def _checked(self, values: list, name: str) -> Iterator[dict]:

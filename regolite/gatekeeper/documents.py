@@ -28,6 +28,7 @@ from regolite.documents import (
     decode_text,
     is_list_document,
     json_document,
+    list_items,
     read_file_bytes,
     to_json_value,
     yaml_documents,
@@ -130,30 +131,22 @@ def iter_file_objects(path: Path) -> Iterator[dict]:
 
 def flatten_documents(value: Any, source: str, index: int, line: int) -> Iterator[Document]:
     """The objects of one decoded document: a List's items, an array's elements,
-    or the object itself; empty documents give nothing."""
-    if value is None:
-        return
+    or the object itself; empty documents and null items give nothing."""
+    if isinstance(value, dict) and is_list_document(value):
+        try:
+            value = list_items(value)
+        except ValueError as e:
+            raise DocumentError(str(e), source=source, index=index, line=line) from None
     if isinstance(value, list):
         for i, item in enumerate(value):
-            if item is None:
-                continue
-            yield _document(item, source, index, line, i)
+            if item is not None:
+                yield _document(item, source, index, line, i)
+        return
+    if value is None:
         return
     if not isinstance(value, dict):
         raise DocumentError(f"expected a mapping (an object), got {yaml_type_name(value)}",
                             source=source, index=index, line=line)
-    if is_list_document(value):
-        items = value.get("items")
-        if items is None:
-            return
-        if not isinstance(items, list):
-            raise DocumentError(f"{value.get('kind')}.items: expected a list, got {yaml_type_name(items)}",
-                                source=source, index=index, line=line)
-        for i, item in enumerate(items):
-            if item is None:
-                continue
-            yield _document(item, source, index, line, i)
-        return
     yield _document(value, source, index, line, None)
 
 

@@ -25,25 +25,14 @@ from regolite.cli import main
 from regolite.gatekeeper.documents import parse_documents
 from regolite.gatekeeper.engine import Result, ReviewResult, denies
 from regolite.gatekeeper.reviewable import is_reviewable, sort_documents, unreviewable_reason
+from tests.gatekeeper.test_audit import NAMES_TEMPLATE
 
-TEMPLATE = {
-    "apiVersion": "templates.gatekeeper.sh/v1",
-    "kind": "ConstraintTemplate",
-    "metadata": {"name": "k8sflagnames"},
-    "spec": {
-        "crd": {"spec": {"names": {"kind": "K8sFlagNames"}}},
-        "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": """package k8sflagnames
-violation[{"msg": msg}] {
-  name := input.review.object.metadata.name
-  startswith(name, "bad")
-  msg := sprintf("name %v is flagged", [name])
-}
-"""}],
-    },
-}
+TEMPLATE = NAMES_TEMPLATE  # flags every object whose name does not start with "ok"
+PODS = {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}
 
 
 def flag(name="flag-names", **spec):
+    spec.setdefault("match", PODS)
     return {"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sFlagNames", "metadata": {"name": name},
             "spec": spec}
 
@@ -128,10 +117,10 @@ def test_review_reports_a_constraint_without_a_kind(tmp_path, capsys):
 
 def test_review_reviews_templates_and_constraints_too(tmp_path, capsys):
     """gator test reviews every object (§7.3): a constraint matching every kind sees the policies."""
-    policies = write(tmp_path, "policies.yaml", [TEMPLATE, flag("bad-flag")])
+    policies = write(tmp_path, "policies.yaml", [TEMPLATE, flag("flag-all", match={})])
     assert main(["review", "-f", policies, "-o", "json"]) == 1
     rows = json.loads(capsys.readouterr().out)
-    assert [r["violatingObject"]["kind"] for r in rows] == ["K8sFlagNames"]
+    assert sorted(r["violatingObject"]["kind"] for r in rows) == ["ConstraintTemplate", "K8sFlagNames"]
 
 
 @pytest.mark.parametrize("action, scoped, code, printed", [
@@ -141,7 +130,7 @@ def test_review_reviews_templates_and_constraints_too(tmp_path, capsys):
     ("scoped", [{"action": "deny", "enforcementPoints": [{"name": "audit.gatekeeper.sh"}]}], 0, 0),
 ])
 def test_review_exit_code_and_deny_only_follow_the_deny_verdict(tmp_path, capsys, action, scoped, code, printed):
-    spec = {"enforcementAction": action, "match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}}
+    spec = {"enforcementAction": action}
     if scoped is not None:
         spec["scopedEnforcementActions"] = scoped
     policies = write(tmp_path, "policies.yaml", [TEMPLATE, flag(**spec)])

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from regolite import documents, loader
+from regolite import documents, limits, loader
 from regolite.builtins import BuiltinError, gojson
 from regolite.documents import DocumentError, NotJsonNumber, reject_json_constant
 from regolite.gatekeeper.documents import iter_file_objects, load_documents
+from regolite.gatekeeper.scans import ScanReportError, load_scan_reports
 
 ROOT = Path(__file__).resolve().parents[2] / "regolite"
 
@@ -43,6 +44,28 @@ def test_every_reader_refuses_json_constants_in_its_own_words(token, tmp_path):
     assert gojson.is_valid(text) is False
     # Gatekeeper files: not JSON, so read as YAML, where a plain NaN is a string (as in go-yaml)
     assert load_documents(text) == [{"kind": "Pod", "x": token}]
+
+
+def test_scan_reports_refuse_json_constants(tmp_path):
+    """Scan reports were decoded without the check: a NaN in an ImageScanReport
+    written as JSON reached data.inventory."""
+    path = tmp_path / "reports.json"
+    path.write_text('[{"apiVersion": "scans.regolite.dev/v1", "kind": "ImageScanReport", "metadata": {"name": "a"}, '
+                    '"spec": {"image": "a:1", "score": NaN}}]')
+    with pytest.raises(ScanReportError) as e:
+        load_scan_reports(path)
+    assert str(e.value) == f"{path}: scan_report_error: invalid JSON: NaN is not a JSON number"
+
+
+def test_scan_reports_are_read_bounded(tmp_path, monkeypatch):
+    """Scan reports were read whole, whatever their size."""
+    path = tmp_path / "reports.json"
+    path.write_text("[]")
+    assert load_scan_reports(path) == []
+    monkeypatch.setattr(limits, "MAX_DOCUMENT_BYTES", 1)
+    with pytest.raises(ScanReportError) as e:
+        load_scan_reports(path)
+    assert str(e.value) == f"{path}: scan_report_error: file too large: 2 bytes is more than the limit of 1"
 
 
 def test_out_of_range_numbers_keep_each_readers_rule():
