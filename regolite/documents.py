@@ -1,14 +1,16 @@
 """Reading JSON and YAML documents: text, files, standard input and streams.
 
-Everything that reads a document goes through here: `regolite eval -d/-i`
-(`regolite.loader`), the Gatekeeper object files (`regolite.gatekeeper.documents`)
-and the audit's object dumps. What it guarantees:
+The readers of documents build on it: `regolite eval -d/-i` (`regolite.loader`),
+the Gatekeeper object files and audit dumps (`regolite.gatekeeper.documents`),
+scan reports, suite files, and standard input for `regolite review` and
+`regolite bench`. It depends on nothing above the core. What it guarantees:
 
 - Reads are bounded: files by `regolite.limits.MAX_DOCUMENT_BYTES` before
   anything is read (`read_file_bytes`), standard input likewise
   (`read_stdin_text`); text must be UTF-8 (`decode_text`).
 - JSON is JSON: `NaN`, `Infinity` and `-Infinity`, which Python's decoder
-  takes, are refused by the one `reject_json_constant` check.
+  takes, are refused by the one `reject_json_constant` check (also the
+  `json.unmarshal` built-in's); each caller words the error its own way.
 - YAML follows the 1.2 core schema (`yes`/`no`/`on` stay strings, as gator
   verify reads them) or, with version "1.1", the Kubernetes YAML->JSON
   decoder's booleans; timestamps stay strings; mapping keys become strings
@@ -22,8 +24,11 @@ and the audit's object dumps. What it guarantees:
   where known, its line and column.
 
 `is_list_document` is the one rule for what a List is (`kind: List`, or a
-typed `...List` with an `items` array and no `spec`); readers flatten Lists
-to their items.
+typed `...List` with an `items` array and no `spec`), `list_items` the one
+rule for its items; readers flatten Lists to their items. (A top-level object
+larger than the stream buffer is read member by member, so there an `items`
+array met before the object's `kind`, or after a `...List` kind, is streamed
+before a later `spec` could say it is not a List.)
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ def files_under(directory: Union[str, Path], suffixes: tuple, *, hidden: bool = 
 # --- JSON ------------------------------------------------------------------------------
 
 
-def json_document(text: str, source: str) -> Optional[list]:
+def json_document(text: str) -> Optional[list]:
     """[(1, line, value)] when `text` is one JSON value, else None (try YAML)."""
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")):
@@ -236,8 +241,9 @@ _setup_loaders()
 
 
 def yaml_documents(text: str, source: str, version: str) -> Iterator[tuple[int, int, Any]]:
-    """(1-based index, line, JSON-shaped value) of each YAML document of `text`
-    (a string or a text stream), one at a time, alias expansion bounded."""
+    """(1-based index, line, decoded value) of each YAML document of `text`
+    (a string or a text stream), one at a time, alias expansion bounded and
+    mapping keys made strings (`to_json_value` checks the rest)."""
     loader = (_Loader12 if version == "1.2" else _Loader11)(text)
     index = 0
     try:

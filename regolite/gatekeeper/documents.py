@@ -8,8 +8,8 @@ mapping and JSON-shaped. A `Document` keeps the object with its file, its
 document index, its line and its place in a List, for messages. Every
 failure is a `DocumentError` naming the file, the document and its line.
 
-Reading (bounded files, UTF-8, JSON, YAML 1.2 or 1.1 with alias limits,
-streams) is `regolite.documents`'; this module turns what it reads into
+`regolite.documents` does the reading (bounded files, UTF-8, JSON, YAML 1.2
+or 1.1 with alias limits, streams); this module turns what it reads into
 objects: whole files for policies and objects to review (`read_document_file`,
 `parse_documents`), one object at a time for audit dumps (`iter_file_objects`).
 """
@@ -86,7 +86,7 @@ def parse_documents(text: Union[str, bytes], *, source: str = "<input>",
         raise ValueError(f"yaml_version must be '1.1' or '1.2', not {yaml_version!r}")
     if isinstance(text, bytes):
         text = decode_text(text, source)
-    raw = json_document(text, source)
+    raw = json_document(text)
     if raw is None:
         raw = list(yaml_documents(text, source, yaml_version))
     out: list[Document] = []

@@ -371,16 +371,16 @@ def denies(result: Result) -> bool:
 
 def admission_response(result: ReviewResult) -> dict:
     """The AdmissionResponse fields for a review's results (§6.6)."""
-    denies, warnings = [], []
+    denials, warnings = [], []
     for r in result.results:
         text = f"[{r.constraint.name}] {r.msg}"
         for action in effective_actions(r):
             if action == "deny":
-                denies.append(text)
+                denials.append(text)
             elif action == "warn":
                 warnings.append(text)
-    if denies:
-        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denies)}}
+    if denials:
+        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denials)}}
     elif warnings:
         out = {"allowed": True, "status": {"code": 299}}
     else:
@@ -424,6 +424,5 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
 
 __all__ = [
     "Gatekeeper", "Result", "ReviewResult", "ReviewFailed", "admission_response", "denies", "effective_actions",
-    "read_paths",
-    "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
+    "read_paths", "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
 ]
