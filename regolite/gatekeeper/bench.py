@@ -53,6 +53,7 @@ from typing import Any, Optional, Sequence
 
 import yaml
 
+from regolite.documents import reject_json_constant
 from regolite.errors import RegoError
 from regolite.gatekeeper.constraints import find_template
 from regolite.gatekeeper.documents import Document
@@ -497,7 +498,7 @@ def load_results(path: str) -> list:
         if path.lower().endswith((".yaml", ".yml")):
             doc = yaml.safe_load(text)
         else:
-            doc = json.loads(text)
+            doc = json.loads(text, parse_constant=reject_json_constant)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:
         raise BenchError(f"reading baseline {path}: {e}") from None
     if isinstance(doc, dict):

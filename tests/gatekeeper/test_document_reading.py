@@ -13,6 +13,7 @@ import pytest
 from regolite import documents, limits, loader
 from regolite.builtins import BuiltinError, gojson
 from regolite.documents import DocumentError, NotJsonNumber, reject_json_constant
+from regolite.gatekeeper.bench import BenchError, load_results
 from regolite.gatekeeper.documents import iter_file_objects, load_documents
 from regolite.gatekeeper.scans import ScanReportError, load_scan_reports
 
@@ -66,6 +67,15 @@ def test_scan_reports_are_read_bounded(tmp_path, monkeypatch):
     with pytest.raises(ScanReportError) as e:
         load_scan_reports(path)
     assert str(e.value) == f"{path}: scan_report_error: file too large: 2 bytes is more than the limit of 1"
+
+
+def test_bench_baselines_refuse_json_constants(tmp_path):
+    """A saved baseline was decoded without the check: a NaN latency failed every comparison of it."""
+    path = tmp_path / "baseline.json"
+    path.write_text('[{"engine": "rego", "latencies": {"p50": NaN}}]')
+    with pytest.raises(BenchError) as e:
+        load_results(str(path))
+    assert e.value.message == f"reading baseline {path}: NaN is not a JSON number"
 
 
 def test_out_of_range_numbers_keep_each_readers_rule():
