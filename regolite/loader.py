@@ -3,7 +3,10 @@
 `.rego` files become modules; `.json`, `.yaml` and `.yml` files become base
 data, placed under the path of the directory that holds them relative to the
 root given (so `-d bundle` with `bundle/a/b/data.json` fills `data.a.b`).
-Every problem is a `LoadError` naming the file.
+Every problem is a `LoadError` naming the file. Files are read and decoded
+with `regolite.documents` (bounded reads, the JSON-constant check, YAML with
+alias limits); the loader adds OPA's data rules: exact integers for JSON
+numbers a float cannot hold, the first document of a YAML file.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from regolite import limits
+from regolite.documents import DocumentError, read_stdin_text, reject_json_constant, yaml_documents
 from regolite.errors import RegoError
 from regolite.limits import FileTooLarge, read_bounded, too_deep
 from regolite.runtime.ops import merge_objects
@@ -86,18 +90,17 @@ def read_text(file: Path) -> str:
 def read_document(file: Path) -> Any:
     """A JSON or YAML document from a file ('-' reads standard input)."""
     if str(file) == "-":
-        import sys
-
-        text = sys.stdin.read(limits.MAX_DOCUMENT_BYTES + 1)
-        if len(text) > limits.MAX_DOCUMENT_BYTES:
-            raise LoadError(f"input too large: more than {limits.MAX_DOCUMENT_BYTES} characters", "<stdin>")
+        try:
+            text = read_stdin_text("<stdin>")
+        except DocumentError as e:
+            raise LoadError(e.message, "<stdin>") from None
         return parse_document(text, "<stdin>")
     return parse_document(read_text(file), str(file))
 
 
 def parse_document(text: str, name: str) -> Any:
     """A JSON or YAML document. JSON numbers must be finite and within the
-    digits Python converts; YAML goes through the Gatekeeper reader, which
+    digits Python converts; YAML goes through `regolite.documents`, which
     bounds alias expansion (YAML bombs) and makes every mapping key a string.
     Documents nested deeper than `regolite.limits.MAX_DEPTH` are refused."""
     value = _parse_document(text, name)
@@ -110,7 +113,7 @@ def parse_document(text: str, name: str) -> Any:
 def _parse_document(text: str, name: str) -> Any:
     if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
         try:
-            return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+            return json.loads(text, parse_constant=reject_json_constant, parse_float=_finite_float)
         except json.JSONDecodeError as e:
             if name.endswith(".json"):
                 raise LoadError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}", name) from None
@@ -118,18 +121,12 @@ def _parse_document(text: str, name: str) -> Any:
             raise LoadError(f"invalid JSON: {e}", name) from None
         except RecursionError:
             raise LoadError(f"the document is nested more than {limits.MAX_DEPTH} levels deep", name) from None
-    from regolite.gatekeeper.documents import DocumentError, yaml_documents
-
     try:
         for _index, _line, value in yaml_documents(text, name, "1.2"):
             return value
         return None
     except DocumentError as e:
         raise LoadError(e.message, name) from None
-
-
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON number")
 
 
 def _finite_float(token: str) -> Any:

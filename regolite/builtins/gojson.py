@@ -26,6 +26,7 @@ from typing import Any
 
 from regolite.builtins import BuiltinError
 from regolite.builtins.gostrconv import go_quote
+from regolite.documents import reject_json_constant
 from regolite.values import RegoSet, exact_number_to_json, sort_key, thaw
 
 
@@ -57,7 +58,7 @@ def unmarshal(x: str) -> Any:
     try:
         try:
             value = _JSON_DECODER.decode(x)
-        except (ValueError, _BadConstant):
+        except ValueError:  # NaN and Infinity too (documents.NotJsonNumber)
             value = _go_json_decode(x)
     except RecursionError:
         raise BuiltinError("exceeded max depth") from None
@@ -70,7 +71,7 @@ def is_valid(x: str) -> bool:
     """Whether `x` is one valid JSON value."""
     try:
         _JSON_DECODER.decode(x)
-    except (ValueError, _BadConstant, RecursionError):
+    except (ValueError, RecursionError):
         return False
     except BuiltinError:
         return True  # a number too large to hold here is still valid JSON
@@ -103,14 +104,6 @@ def _first(pair: tuple) -> Any:
     return pair[0]
 
 
-class _BadConstant(Exception):
-    pass
-
-
-def _reject_constant(name: str) -> Any:
-    raise _BadConstant(name)
-
-
 def _parse_float(text: str) -> float | int:
     f = float(text)
     if math.isinf(f):  # Go keeps the number's text; a huge one is exact here as an int
@@ -128,7 +121,7 @@ def _parse_int(text: str) -> int:
 
 
 _MAX_DIGITS = 4000  # below Python's int/str conversion limit
-_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int)
+_JSON_DECODER = json.JSONDecoder(parse_constant=reject_json_constant, parse_float=_parse_float, parse_int=_parse_int)
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 

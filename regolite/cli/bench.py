@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+from regolite.documents import read_stdin_text
 from regolite.errors import RegoError
 from regolite.gatekeeper import bench
 from regolite.gatekeeper.documents import parse_documents
@@ -72,7 +73,7 @@ def run(args) -> int:
     try:
         docs = read_paths([f for f in args.filename if f != "-"])
         if "-" in args.filename:
-            docs += parse_documents(sys.stdin.read(), source="<stdin>")
+            docs += parse_documents(read_stdin_text(), source="<stdin>")
         if not docs:
             raise bench.BenchError("no input data identified")
         result = bench.run_benchmark(docs, engine=engine, iterations=args.iterations, warmup=args.warmup,

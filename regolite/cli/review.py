@@ -1,4 +1,10 @@
-"""`regolite review -f PATH...`: review objects against templates and constraints, like `gator test` (§7.3)."""
+"""`regolite review -f PATH...`: review objects against templates and constraints, like `gator test` (§7.3).
+
+Which documents are reviewed (every Kubernetes object, templates and
+constraints included; other documents skipped with a warning) is the rule of
+`regolite.gatekeeper.reviewable`; a run denies when a result does
+(`regolite.gatekeeper.engine.denies`): exit 1, as on any error.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,12 @@ import yaml
 
 from regolite.builtins.sprintf import go_quote
 from regolite.cache import default_cache
+from regolite.documents import read_stdin_text
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import parse_documents
+from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed, denies, read_paths
+from regolite.gatekeeper.reviewable import sort_documents
 from regolite.gatekeeper.scans import load_scan_reports
-from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed, effective_actions, read_paths
 
 
 def add_parser(subparsers) -> None:
@@ -32,15 +40,16 @@ def run(args) -> int:
         files = [f for f in args.filename if f != "-"]
         docs = read_paths(files)
         if "-" in args.filename:
-            docs += parse_documents(sys.stdin.read(), source="<stdin>")
+            docs += parse_documents(read_stdin_text(), source="<stdin>")
     except RegoError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    skipped = [d for d in docs if not _is_object(d.obj)]
+    found = sort_documents(docs)
+    skipped = found.skipped
     if skipped:
         print(f"warning: skipped {len(skipped)} document(s) without apiVersion or kind: "
               + ", ".join(d.where for d in skipped[:3]) + (" ..." if len(skipped) > 3 else ""), file=sys.stderr)
-        docs = [d for d in docs if _is_object(d.obj)]
+    docs = found.reviewable
     if not docs:
         print("error: no input data identified", file=sys.stderr)
         return 1
@@ -66,15 +75,11 @@ def run(args) -> int:
             results, failed = [], True
         rows.extend((result, d.obj) for result in results)
     rows.sort(key=lambda row: (row[0].enforcement_action, row[0].msg))
-    denied = any("deny" in effective_actions(r) or "deny" in r.scoped_actions for r, _ in rows)
+    denied = any(denies(r) for r, _ in rows)
     if args.deny_only:
-        rows = [(r, o) for r, o in rows if r.enforcement_action == "deny" or "deny" in r.scoped_actions]
+        rows = [(r, o) for r, o in rows if denies(r)]
     _print(rows, args.output)
     return 1 if denied or failed else 0
-
-
-def _is_object(obj) -> bool:
-    return isinstance(obj, dict) and isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str)
 
 
 def _print(rows: list, output: str) -> None:

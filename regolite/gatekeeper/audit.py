@@ -4,11 +4,15 @@ Objects are streamed: `iter_objects` reads a `kubectl get -A -o json` List
 (its `items` array is split element by element with the C JSON scanner over a
 sliding buffer, so the file is never held whole), JSON lines (or any sequence
 of concatenated JSON values), and YAML files (one document at a time; a single
-YAML `List` document is read whole). Directories are walked recursively for
-`.json`, `.jsonl`, `.ndjson`, `.yaml` and `.yml` files, in sorted order.
+YAML `List` document is read whole), through
+`regolite.gatekeeper.documents.iter_file_objects` and the stream reader of
+`regolite.documents`. Directories are walked recursively for `.json`,
+`.jsonl`, `.ndjson`, `.yaml` and `.yml` files, in sorted order.
 
 `run_audit` reviews every object with enforcement point `audit.gatekeeper.sh`
-and folds each result into an `AuditReport` right away: per constraint the
+(a dump holds cluster objects only: one that is not a Kubernetes object by
+the rule of `regolite.gatekeeper.reviewable` is a review error) and folds
+each result into an `AuditReport` right away: per constraint the
 count of all results (`totalViolations`) and the `limit` smallest violation
 entries by (group, version, kind, namespace, name, message, enforcementAction),
 so memory does not grow with the number of objects. With `jobs > 1`, worker
@@ -32,9 +36,7 @@ grows with the dump.
 from __future__ import annotations
 
 import bisect
-import json
 import multiprocessing
-import re
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -42,15 +44,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from regolite.documents import files_under
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, files_under, flatten_documents, yaml_documents, yaml_type_name
-from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewFailed
+from regolite.gatekeeper.documents import JSON_SUFFIXES, YAML_SUFFIXES, iter_file_objects
+from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewError, ReviewFailed
 from regolite.gatekeeper.inventory import InventoryError
+from regolite.gatekeeper.reviewable import unreviewable_reason
 
 DEFAULT_VIOLATIONS_LIMIT = 20
 MESSAGE_LIMIT = 256  # bytes (§6.7)
-JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-YAML_SUFFIXES = (".yaml", ".yml")
 BATCH_SIZE = 200
 ERROR_SAMPLES = 20
 PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
@@ -252,6 +254,10 @@ class Auditor:
 
     def review_into(self, obj: dict, report: AuditReport) -> None:
         report.objects += 1
+        reason = unreviewable_reason(obj)
+        if reason is not None:
+            report.add_error(f"reviewing {describe_object(obj)}: {ReviewError(reason)}")
+            return
         ns = None
         meta = obj.get("metadata")
         if isinstance(meta, dict):
@@ -429,249 +435,8 @@ def iter_objects(paths: Iterable[str]) -> Iterator[dict]:
         yield from iter_file_objects(path)
 
 
-def iter_file_objects(path: Path) -> Iterator[dict]:
-    """The objects of one file: JSON (List, array, lines) or YAML, by suffix or first character."""
-    source = str(path)
-    try:
-        f = open(path, "r", encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise DocumentError(f"cannot read file: {e.strerror or e}", source=source) from None
-    with f:
-        try:
-            if path.suffix in YAML_SUFFIXES:
-                kind = "yaml"
-            elif path.suffix in JSON_SUFFIXES:
-                kind = "json"
-            else:
-                head = f.read(4096)
-                f.seek(0)
-                kind = "json" if head.lstrip()[:1] in ("{", "[") else "yaml"
-            if kind == "json":
-                yield from _JsonReader(f, source).objects()
-            else:
-                for index, line, value in yaml_documents(f, source, "1.2"):
-                    for doc in flatten_documents(value, source, index, line):
-                        yield doc.obj
-        except UnicodeDecodeError as e:
-            raise DocumentError(f"not UTF-8 text ({e.reason})", source=source) from None
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_TRUNCATION_SLACK = 8  # decode errors this close to the buffer's end may just need more text
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-class _JsonReader:
-    """A sequence of JSON values read through a sliding buffer.
-
-    Top-level objects are read member by member so that the `items` array of
-    a List is split into its elements without decoding the List whole; every
-    other value is decoded with `json`'s C scanner (`raw_decode`). A value
-    ending exactly at the end of the buffer is decoded again once more text
-    has arrived (a number may continue), and a decode error near the end of
-    the buffer means "read more" until the end of the file.
-    """
-
-    CHUNK = 1 << 20
-    MAX_VALUE = 64 << 20  # no Kubernetes object comes near this
-
-    def __init__(self, f, source: str) -> None:
-        self.f = f
-        self.source = source
-        self.buf = ""
-        self.pos = 0
-        self.eof = False
-        self.offset = 0  # characters before buf[0]
-        self.line = 1  # line of buf[0]
-        self.line_start = 0  # absolute offset where that line starts
-        self.document = 0
-        self.decoder = json.JSONDecoder(parse_constant=_reject_constant)
-
-    # buffer management
-
-    def _fill(self) -> bool:
-        """Read another chunk (dropping what was consumed); False at the end of the file."""
-        if self.eof:
-            return False
-        if self.pos:
-            consumed = self.buf[: self.pos]
-            newlines = consumed.count("\n")
-            if newlines:
-                self.line += newlines
-                self.line_start = self.offset + consumed.rfind("\n") + 1
-            self.offset += self.pos
-            self.buf = self.buf[self.pos:]
-            self.pos = 0
-        chunk = self.f.read(self.CHUNK)
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def _where(self, index: int) -> tuple:
-        before = self.buf[:index]
-        newlines = before.count("\n")
-        if newlines:
-            return self.line + newlines, index - before.rfind("\n")
-        return self.line, self.offset + index - self.line_start + 1
-
-    def _error(self, message: str, index: Optional[int] = None) -> DocumentError:
-        line, col = self._where(self.pos if index is None else index)
-        return DocumentError(message, source=self.source, index=self.document or None, line=line, col=col)
-
-    def _peek(self) -> str:
-        """Skip whitespace; the next character, or "" at the end of the file."""
-        while True:
-            self.pos = _WHITESPACE.match(self.buf, self.pos).end()
-            if self.pos < len(self.buf):
-                return self.buf[self.pos]
-            if not self._fill():
-                return ""
-
-    def _value(self, what: str) -> Any:
-        self._peek()
-        while True:
-            try:
-                value, end = self.decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as e:
-                near_end = e.pos >= len(self.buf) - _TRUNCATION_SLACK or e.msg.startswith("Unterminated string")
-                if near_end and not self.eof and len(self.buf) - self.pos <= self.MAX_VALUE:
-                    self._fill()  # positions move: decode again before reporting anything
-                    continue
-                if near_end and len(self.buf) - self.pos > self.MAX_VALUE:
-                    raise self._error(f"{what}: no complete JSON value within {self.MAX_VALUE >> 20} MiB") from None
-                if e.msg.startswith("Unterminated string"):
-                    message = "unterminated string"
-                else:
-                    message = "unexpected end of file" if e.pos >= len(self.buf) else e.msg
-                raise self._error(f"{what}: invalid JSON: {message}", e.pos) from None
-            except ValueError as e:  # NaN, Infinity
-                raise self._error(f"{what}: invalid JSON: {e}") from None
-            except RecursionError:
-                raise self._error(f"{what}: nested too deeply") from None
-            if end == len(self.buf) and not self.eof:
-                self._fill()
-                continue  # a number at the end of the buffer may go on
-            self.pos = end
-            return value
-
-    def _whole_value(self) -> Any:
-        """The value at `pos` if it ends inside the buffer (JSON lines, small files), else None."""
-        try:
-            value, end = self.decoder.raw_decode(self.buf, self.pos)
-        except (ValueError, RecursionError):
-            return None
-        if end == len(self.buf) and not self.eof:
-            return None
-        self.pos = end
-        return value
-
-    def _expect(self, char: str, what: str) -> None:
-        found = self._peek()
-        if found != char:
-            shown = repr(found) if found else "the end of the file"
-            raise self._error(f"{what}: expected {char!r}, found {shown}")
-        self.pos += 1
-
-    # structure
-
-    def objects(self) -> Iterator[dict]:
-        while True:
-            c = self._peek()
-            if not c:
-                return
-            self.document += 1
-            if c == "{":
-                whole = self._whole_value()
-                if whole is None:
-                    yield from self._top_object()  # larger than the buffer (a List), or malformed
-                elif _is_list_kind(whole.get("kind")) and isinstance(whole.get("items"), list):
-                    yield from self._checked(whole["items"], "items")
-                else:
-                    yield whole
-            elif c == "[":
-                yield from self._array("")
-            else:
-                raise self._error(f"expected a JSON object or array, found {c!r}")
-
-    def _top_object(self) -> Iterator[dict]:
-        """A top-level object: its `items` streamed if it is (or may be) a List, else the object."""
-        self.pos += 1
-        members: dict = {}
-        streamed = False
-        first = True
-        while True:
-            c = self._peek()
-            if c == "}":
-                self.pos += 1
-                break
-            if not first:
-                if c != ",":
-                    raise self._error(f"invalid JSON: expected ',' or '}}' after an object member, found "
-                                      f"{repr(c) if c else 'the end of the file'}")
-                self.pos += 1
-                c = self._peek()
-            first = False
-            if c != '"':
-                raise self._error("invalid JSON: expected a member name"
-                                  + ("" if c else ", found the end of the file"))
-            key = self._value("member name")
-            self._expect(":", f"member {key!r}")
-            kind = members.get("kind")
-            if key == "items" and self._peek() == "[" and (kind is None or _is_list_kind(kind)):
-                yield from self._array("items")
-                streamed = True
-            else:
-                members[key] = self._value(f"member {key!r}")
-        if not streamed:
-            if _is_list_kind(members.get("kind")) and isinstance(members.get("items"), list):
-                yield from self._checked(members["items"], "items")
-            else:
-                yield members
-
-    def _array(self, name: str) -> Iterator[dict]:
-        """Elements of an array, each an object (nulls skipped)."""
-        self.pos += 1
-        i = 0
-        while True:
-            c = self._peek()
-            if c == "]":
-                self.pos += 1
-                return
-            if i:
-                if c != ",":
-                    raise self._error(f"{name}[{i - 1}]: invalid JSON: expected ',' or ']' after the element, found "
-                                      f"{repr(c) if c else 'the end of the file'}")
-                self.pos += 1
-                c = self._peek()
-            what = f"{name}[{i}]"
-            start = self.offset + self.pos  # _fill drops only what precedes the value
-            value = self._value(what)
-            if value is not None:
-                if not isinstance(value, dict):
-                    raise self._error(f"{what}: expected an object, got {yaml_type_name(value)}", start - self.offset)
-                yield value
-            i += 1
-
-    def _checked(self, values: list, name: str) -> Iterator[dict]:
-        for i, value in enumerate(values):
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                raise self._error(f"{name}[{i}]: expected an object, got {yaml_type_name(value)}")
-            yield value
-
-
-def _is_list_kind(kind: Any) -> bool:
-    return isinstance(kind, str) and kind.endswith("List")
-
-
 __all__ = [
-    "AuditReport", "AuditError", "Auditor", "ConstraintTally", "run_audit", "iter_objects", "iter_file_objects",
+    "AuditReport", "AuditError", "Auditor", "ConstraintTally", "run_audit", "iter_objects",
     "collect_namespaces", "dump_files", "truncate_message", "violation_json", "object_identity",
     "DEFAULT_VIOLATIONS_LIMIT",
 ]

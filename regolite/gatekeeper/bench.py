@@ -12,9 +12,11 @@ thread run Python code at a time, so `concurrency > 1` measures contention
 rather than parallel speed-up: throughput stays flat (or drops) while
 per-review latencies grow.
 
-Documents without `apiVersion` or `kind` (kustomization files in the
-gatekeeper-library) can be neither reviewed nor stored as inventory; they are
-listed as skipped (`skippedObjects`) instead of failing the run.
+Documents are split by the rule of `regolite.gatekeeper.reviewable`: those
+that are not Kubernetes objects (no `apiVersion` or `kind`: kustomization
+files in the gatekeeper-library) can be neither reviewed nor stored as
+inventory; they are listed as skipped (`skippedObjects`) instead of failing
+the run.
 
 Per-constraint latencies come from a separate pass after the timed run (not
 part of `totalDuration`): for each loaded constraint, a client holding only
@@ -51,10 +53,12 @@ from typing import Any, Optional, Sequence
 
 import yaml
 
+from regolite.documents import reject_json_constant
 from regolite.errors import RegoError
 from regolite.gatekeeper.constraints import find_template
 from regolite.gatekeeper.documents import Document
-from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed, is_constraint, is_template
+from regolite.gatekeeper.engine import GATOR, Gatekeeper, ReviewFailed
+from regolite.gatekeeper.reviewable import sort_documents
 from regolite.gatekeeper.templates import load_template
 
 BENCH_ERROR = "bench_error"
@@ -223,32 +227,22 @@ def check_options(iterations: int, warmup: int, concurrency: int) -> list:
 
 
 def split_documents(docs: Sequence[Document]) -> tuple[list, list, list, list]:
-    """(templates, constraints, review objects, skipped) as gator splits them.
+    """(templates, constraints, review objects, skipped) as gator bench splits them.
 
     Everything that is neither a template nor a constraint is a review
-    object, except documents without `apiVersion` or `kind` (kustomization
-    files and the like), which can be neither reviewed nor stored as
-    inventory: those are returned as skipped instead of failing the run.
+    object, except documents that are not Kubernetes objects (no `apiVersion`
+    or `kind`: kustomization files and the like), which can be neither
+    reviewed nor stored as inventory: those are returned as skipped instead
+    of failing the run (`regolite.gatekeeper.reviewable.sort_documents`).
     """
-    templates, constraints, objects, skipped = [], [], [], []
-    for d in docs:
-        obj = d.obj
-        if is_template(obj):
-            templates.append(d)
-        elif is_constraint(obj):
-            constraints.append(d)
-        elif isinstance(obj.get("apiVersion"), str) and obj.get("apiVersion") and \
-                isinstance(obj.get("kind"), str) and obj.get("kind"):
-            objects.append(d)
-        else:
-            skipped.append(d)
-    if not templates:
+    found = sort_documents(docs)
+    if not found.templates:
         raise BenchError("no ConstraintTemplates found in input")
-    if not constraints:
+    if not found.constraints:
         raise BenchError("no Constraints found in input")
-    if not objects:
+    if not found.objects:
         raise BenchError("no objects to review found in input")
-    return templates, constraints, objects, skipped
+    return found.templates, found.constraints, found.objects, found.skipped
 
 
 def run_benchmark(docs: Sequence[Document], *, engine: str = ENGINE_REGO, iterations: int = DEFAULT_ITERATIONS,
@@ -504,7 +498,7 @@ def load_results(path: str) -> list:
         if path.lower().endswith((".yaml", ".yml")):
             doc = yaml.safe_load(text)
         else:
-            doc = json.loads(text)
+            doc = json.loads(text, parse_constant=reject_json_constant)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:
         raise BenchError(f"reading baseline {path}: {e}") from None
     if isinstance(doc, dict):

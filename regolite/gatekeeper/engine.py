@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from regolite.documents import files_under
 from regolite.errors import EVAL_STEP_LIMIT_ERROR, RegoError, RegoEvalError
 from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_constraint
-from regolite.gatekeeper.documents import Document, files_under, read_document_file
+from regolite.gatekeeper.documents import Document, read_document_file
 from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, compile_match, kind_keys, lookup_keys, matches
 from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
+from regolite.gatekeeper.reviewable import is_constraint, is_template
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
 from regolite.runtime.deadline import deadline
 from regolite.runtime.ops import Budget
@@ -33,8 +35,6 @@ TARGET = "admission.k8s.gatekeeper.sh"
 WEBHOOK = "validation.gatekeeper.sh"
 AUDIT = "audit.gatekeeper.sh"
 GATOR = "gator.gatekeeper.sh"
-TEMPLATE_GROUP = "templates.gatekeeper.sh"
-CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -72,7 +72,8 @@ class ReviewResult:
         return [r.msg for r in self.results]
 
     def denied(self) -> bool:
-        return any("deny" in effective_actions(r) for r in self.results)
+        """Whether the review denies: one of its results does (`denies`)."""
+        return any(denies(r) for r in self.results)
 
 
 class ReviewFailed(ReviewError):
@@ -360,18 +361,26 @@ def effective_actions(result: Result) -> list:
     return [result.enforcement_action] if result.enforcement_action in ("deny", "warn", "dryrun") else []
 
 
+def denies(result: Result) -> bool:
+    """The one deny verdict: `deny` is among the result's effective actions, that is
+    `enforcementAction: deny`, or `scoped` with a scoped action `deny` at the
+    enforcement point. The webhook refuses the request (§6.6); `regolite review`
+    exits 1 and prints such results with `--deny-only`, as gator test does (§7.3)."""
+    return "deny" in effective_actions(result)
+
+
 def admission_response(result: ReviewResult) -> dict:
     """The AdmissionResponse fields for a review's results (§6.6)."""
-    denies, warnings = [], []
+    denials, warnings = [], []
     for r in result.results:
         text = f"[{r.constraint.name}] {r.msg}"
         for action in effective_actions(r):
             if action == "deny":
-                denies.append(text)
+                denials.append(text)
             elif action == "warn":
                 warnings.append(text)
-    if denies:
-        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denies)}}
+    if denials:
+        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denials)}}
     elif warnings:
         out = {"allowed": True, "status": {"code": 299}}
     else:
@@ -413,20 +422,7 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
     return out
 
 
-def _group(obj: dict) -> str:
-    api = obj.get("apiVersion", "")
-    return api.split("/")[0] if isinstance(api, str) and "/" in api else ""
-
-
-def is_template(obj: dict) -> bool:
-    return _group(obj) == TEMPLATE_GROUP and obj.get("kind") == "ConstraintTemplate"
-
-
-def is_constraint(obj: dict) -> bool:
-    return _group(obj) == CONSTRAINT_GROUP
-
-
 __all__ = [
-    "Gatekeeper", "Result", "ReviewResult", "ReviewFailed", "admission_response", "effective_actions", "read_paths",
-    "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
+    "Gatekeeper", "Result", "ReviewResult", "ReviewFailed", "admission_response", "denies", "effective_actions",
+    "read_paths", "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
 ]

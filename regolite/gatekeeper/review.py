@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regolite.gatekeeper.documents import json_type
+from regolite.documents import json_type
 from regolite.errors import RegoError
 
 REVIEW_ERROR = "review_error"

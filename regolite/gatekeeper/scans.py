@@ -43,8 +43,17 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Union
 
+from regolite.documents import (
+    DocumentError,
+    NotJsonNumber,
+    decode_text,
+    files_under,
+    json_type,
+    read_file_bytes,
+    reject_json_constant,
+)
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import DocumentError, files_under, json_type, parse_documents
+from regolite.gatekeeper.documents import parse_documents
 
 SCAN_REPORT_ERROR = "scan_report_error"
 GROUP = "scans.regolite.dev"
@@ -347,21 +356,22 @@ def _checked_object(obj: dict, source: str, where: str) -> dict:
 
 
 def _read_text(path: Path) -> str:
+    """A report file's text, read as every document is (bounded, UTF-8)."""
+    if not path.exists():
+        raise ScanReportError("no such file or directory", source=str(path))
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ScanReportError("no such file or directory", source=str(path)) from None
-    except OSError as e:
-        raise ScanReportError(f"cannot read file: {e.strerror or e}", source=str(path)) from None
-    except UnicodeDecodeError as e:
-        raise ScanReportError(f"not UTF-8 text (byte {e.start})", source=str(path)) from None
+        return decode_text(read_file_bytes(path), str(path))
+    except DocumentError as e:
+        raise ScanReportError(e.message, source=str(path)) from None
 
 
 def _decode_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=reject_json_constant)
     except json.JSONDecodeError as e:
         raise ScanReportError(f"invalid JSON: {e.msg}", source=source, line=e.lineno, col=e.colno) from None
+    except NotJsonNumber as e:
+        raise ScanReportError(f"invalid JSON: {e}", source=source) from None
 
 
 def _json_type(value: Any) -> str:

@@ -4,20 +4,19 @@ A suite names a template, a constraint and cases (an object, optional
 inventory, assertions). Running a case is the caller's business (a
 `review(template, constraint, object, inventory) -> messages` callable);
 this module knows the file format, the `--run` filter and what an assertion
-means (GATEKEEPER-SEMANTICS.md §7.2).
+means (GATEKEEPER-SEMANTICS.md §7.2). Files are read as YAML 1.2 by
+`regolite.documents` (bare yes/no stay strings; reads bounded, aliases limited).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
-
-import re
+from typing import Any, Iterator, Optional
 
 import re2
-import yaml
 
+from regolite.documents import DocumentError, decode_text, read_file_bytes, yaml_documents
 from regolite.errors import RegoError
 
 SUITE_GROUP = "test.gatekeeper.sh"
@@ -71,26 +70,6 @@ class Suite:
         return self.path.parent / relative
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans: bare yes/no/on/off stay strings (suites say `violations: yes`)."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_yaml_12(text: str, name: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as e:
-        raise SuiteError(f"listing test files: invalid yaml: parsing yaml file {name}: {e}", name) from None
-
-
 def find_suites(paths: list[str]) -> list[Suite]:
     """The suites under `paths`: suite files, or directories searched recursively.
 
@@ -113,10 +92,10 @@ def find_suites(paths: list[str]) -> list[Suite]:
     suites = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise SuiteError(f"cannot read: {e}", str(file)) from None
-        first = next(iter(_documents(text, str(file))), None)
+            text = decode_text(read_file_bytes(file), str(file))
+        except DocumentError as e:
+            raise SuiteError(f"cannot read: {e.message}", str(file)) from None
+        first = next(_documents(text, str(file)), None)
         if first is None:
             continue
         if not isinstance(first, dict):
@@ -128,12 +107,13 @@ def find_suites(paths: list[str]) -> list[Suite]:
     return suites
 
 
-def _documents(text: str, name: str):
+def _documents(text: str, name: str) -> Iterator[Any]:
+    """The YAML documents of a file, one at a time."""
     try:
-        for doc in yaml.load_all(text, Loader=_Yaml12Loader):  # noqa: S506
+        for _index, _line, doc in yaml_documents(text, name, "1.2"):
             yield doc
-    except yaml.YAMLError as e:
-        raise SuiteError(f"listing test files: invalid yaml: parsing yaml file {name}: {e}", name) from None
+    except DocumentError as e:
+        raise SuiteError(f"listing test files: invalid yaml: parsing yaml file {name}: {e.message}", name) from None
 
 
 def parse_suite(doc: dict, path: Path) -> Suite:

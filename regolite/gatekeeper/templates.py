@@ -18,9 +18,10 @@ import regolite
 from regolite.cache import cache_key
 from regolite.policy import compile_cached
 from regolite import ast
+from regolite.documents import json_type
 from regolite.errors import RegoCompileError, RegoError, RegoParseError
 from regolite.format import format_term
-from regolite.gatekeeper.documents import json_type
+from regolite.gatekeeper.schema import SchemaError, preserve_unknown_fields, structural_errors
 
 TEMPLATE_ERROR = "template_error"
 TEMPLATES_GROUP = "templates.gatekeeper.sh"
@@ -40,7 +41,6 @@ _DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric charac
                 "start with an alphabetic character, and end with an alphanumeric character "
                 "(e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
 _SCHEMA_PATH = "spec.validation.openAPIV3Schema.properties[spec].properties[parameters]"
-_SCHEMA_TYPES = ("object", "array", "string", "integer", "number", "boolean")
 
 
 class TemplateError(RegoError):
@@ -244,7 +244,10 @@ def _read_schema(t: Template) -> None:
     else:
         params = copy.deepcopy(schema)
         if legacy:
-            params = _add_preserve_unknown(t, params)
+            try:
+                preserve_unknown_fields(params)
+            except SchemaError as e:
+                raise t.error(f"{_INVALID}{e}") from None
         errors.extend(structural_errors(params, _SCHEMA_PATH, root_field=True))
         t.parameters_schema = params
     if errors:
@@ -274,67 +277,6 @@ def _dns1035(path: str, value: str, prefix: str) -> list:
     if not _DNS1035.match(lowered):
         out.append(f'{path}: Invalid value: "{value}": {prefix}{_DNS1035_MSG}')
     return out
-
-
-def _add_preserve_unknown(t: Template, schema: dict) -> dict:
-    """The legacySchema transform: preserve unknown fields at object/untyped levels."""
-    stype = schema.get("type", "")
-    if stype in ("object", "", None):
-        schema["x-kubernetes-preserve-unknown-fields"] = True
-    if stype == "array" and "items" not in schema:
-        schema["items"] = {"x-kubernetes-preserve-unknown-fields": True}
-    items = schema.get("items")
-    if isinstance(items, list):
-        raise t.error(f"{_INVALID}multiple items schemas are not supported (items must be a single schema)")
-    if isinstance(items, dict):
-        _add_preserve_unknown(t, items)
-    for sub in (schema.get("properties") or {}).values():
-        if isinstance(sub, dict):
-            _add_preserve_unknown(t, sub)
-    extra = schema.get("additionalProperties")
-    if isinstance(extra, dict):
-        _add_preserve_unknown(t, extra)
-    return schema
-
-
-def structural_errors(schema: Any, path: str, *, root_field: bool = True) -> list:
-    """Kubernetes structural-schema violations of `schema` (the subset gator meets)."""
-    errors: list = []
-    if not isinstance(schema, dict):
-        return [f"{path}: Invalid value: expected a schema object"]
-    stype = schema.get("type")
-    preserve = schema.get("x-kubernetes-preserve-unknown-fields")
-    int_or_string = schema.get("x-kubernetes-int-or-string") is True
-    if stype is not None and stype not in _SCHEMA_TYPES:
-        errors.append(f'{path}.type: Unsupported value: {_q(stype)}: supported values: '
-                      + ", ".join(f'"{x}"' for x in _SCHEMA_TYPES))
-    if root_field and not stype and preserve is not True and not int_or_string:
-        errors.append(f"{path}.type: Required value: must not be empty for specified object fields")
-    if preserve is False:
-        errors.append(f"{path}.x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined")
-    if "$ref" in schema:
-        errors.append(f"{path}.$ref: Forbidden: $ref is not supported")
-    items = schema.get("items")
-    if stype == "array" and items is None:
-        errors.append(f"{path}.items: Required value: must be specified")
-    if isinstance(items, list):
-        errors.append(f"{path}.items: Forbidden: items must be a schema object and not an array")
-    elif items is not None:
-        errors.extend(structural_errors(items, f"{path}.items"))
-    props = schema.get("properties")
-    extra = schema.get("additionalProperties")
-    if props is not None and extra is not None and extra is not True:
-        errors.append(f"{path}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive")
-    if extra is False:
-        errors.append(f"{path}.additionalProperties: Forbidden: additionalProperties cannot be set to false")
-    if isinstance(extra, dict):
-        errors.extend(structural_errors(extra, f"{path}.additionalProperties"))
-    if props is not None and not isinstance(props, dict):
-        errors.append(f"{path}.properties: Invalid value: expected an object")
-    elif props:
-        for key, sub in props.items():
-            errors.extend(structural_errors(sub, f"{path}.properties[{key}]"))
-    return errors
 
 
 def _check_operations(t: Template) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from regolite.errors import RegoError
-from regolite.gatekeeper.documents import files_under
+from regolite.documents import files_under
 from regolite.gatekeeper.scans import load_scan_reports
 from regolite.gatekeeper.engine import DOCUMENT_SUFFIXES, Gatekeeper, ReviewError
 from regolite.server.metrics import JsonLog, ServerMetrics

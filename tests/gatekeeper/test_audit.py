@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 import yaml
 
-from regolite.gatekeeper import audit
+from regolite.documents import JsonStreamReader
 from regolite.gatekeeper.audit import (
     AuditError, AuditReport, iter_objects, run_audit, truncate_message,
 )
@@ -71,7 +71,7 @@ def test_list_json_lines_and_yaml_read_the_same_objects(tmp_path, monkeypatch):
     (folder / "a.yaml").write_text(yaml.safe_dump_all(objects[:150]))
     (folder / "sub" / "b.yml").write_text(yaml.safe_dump_all(objects[150:]))
     (folder / "notes.txt").write_text("not a dump")
-    monkeypatch.setattr(audit._JsonReader, "CHUNK", 7)  # every value crosses buffer boundaries
+    monkeypatch.setattr(JsonStreamReader, "CHUNK", 7)  # every value crosses buffer boundaries
     assert list(iter_objects([dump])) == objects
     assert list(iter_objects([str(lines)])) == objects
     assert list(iter_objects([str(folder)])) == objects
@@ -81,9 +81,9 @@ def test_list_items_are_streamed_not_loaded_whole(tmp_path, monkeypatch):
     text = json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod(f"p{i}") for i in range(5000)]})
     path = tmp_path / "dump.json"
     path.write_text(text)
-    monkeypatch.setattr(audit._JsonReader, "CHUNK", 4096)
+    monkeypatch.setattr(JsonStreamReader, "CHUNK", 4096)
     largest = 0
-    original = audit._JsonReader._fill
+    original = JsonStreamReader.fill
 
     def fill(self):
         nonlocal largest
@@ -91,7 +91,7 @@ def test_list_items_are_streamed_not_loaded_whole(tmp_path, monkeypatch):
         largest = max(largest, len(self.buf))
         return more
 
-    monkeypatch.setattr(audit._JsonReader, "_fill", fill)
+    monkeypatch.setattr(JsonStreamReader, "fill", fill)
     assert sum(1 for _ in iter_objects([str(path)])) == 5000
     assert largest < 3 * 4096 < len(text) // 10
 
@@ -118,7 +118,7 @@ def test_malformed_json_names_file_and_position(tmp_path, monkeypatch, text, whe
     path = tmp_path / "bad.json"
     path.write_text(text)
     for chunk in (5, 1 << 20):
-        monkeypatch.setattr(audit._JsonReader, "CHUNK", chunk)
+        monkeypatch.setattr(JsonStreamReader, "CHUNK", chunk)
         with pytest.raises(DocumentError) as e:
             list(iter_objects([str(path)]))
         assert str(e.value).startswith(f"{path}:{where}"), str(e.value)
@@ -240,7 +240,7 @@ def test_memory_stays_flat_in_the_number_of_objects(tmp_path, policies, monkeypa
             if i % 10:
                 obj["kind"] = "ConfigMap"  # read and counted, but no constraint applies
             f.write(json.dumps(obj) + "\n")
-    monkeypatch.setattr(audit._JsonReader, "CHUNK", 1 << 16)
+    monkeypatch.setattr(JsonStreamReader, "CHUNK", 1 << 16)
     run_audit(policies, [str(path)], limit=1)  # warm up: parser tables, compiled template
     progress = []
     tracemalloc.start()
