@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 import yaml
 
 import regolite
 from regolite.errors import RegoError
-from regolite.values import equal, from_json, to_json
+from regolite.values import equal, from_json
 
 EXPECTED_FAILURES = Path(__file__).with_name("expected_failures.yaml")
 

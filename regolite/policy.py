@@ -106,6 +106,11 @@ class Policy:
             return values[0]
         return UNDEFINED
 
+    def query_artifact(self, query: str) -> Artifact:
+        """What a query compiles to (its source, constants and builtins), for
+        inspection: `query()` compiles each query text once and keeps it."""
+        return self._compiled_query(query).artifact
+
     def _value_of(self, path: str, ctx: Context) -> Any:
         direct = self._rule_functions.get(path, _ABSENT)
         if direct is _ABSENT:

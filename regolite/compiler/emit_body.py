@@ -29,39 +29,12 @@ from regolite.compiler.checks import CalleeKind, Dependencies, check_call
 from regolite.compiler.emit_calls import write_builtin_call
 from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
 from regolite.compiler.safety import order_body, pattern_vars
+from regolite.compiler.symbols import Symbols
 from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, TYPE_ERROR, RegoError
 
 COMPARISONS = ("equal", "neq", "lt", "lte", "gt", "gte")
-
-
-class Symbols:
-    """Rego var names to Python identifiers, and which are bound."""
-
-    def __init__(self) -> None:
-        self.idents: dict[str, str] = {}
-        self.bound: set[str] = set()
-        self.used: set[str] = set()
-
-    def ident(self, name: str) -> str:
-        ident = self.idents.get(name)
-        if ident is None:
-            if name.startswith("$"):
-                ident = "w" + name[1:]
-            else:
-                base = "v_" + name.replace("#", "_")
-                ident = base
-                n = 1
-                while ident in self.used:
-                    ident = f"{base}_{n}"
-                    n += 1
-            self.used.add(ident)
-            self.idents[name] = ident
-        return ident
-
-    def copy_bound(self) -> set:
-        return set(self.bound)
 
 
 def write_prologue(w: CodeWriter, reads: set) -> None:

@@ -219,22 +219,21 @@ class GroupEmitter:
                               "functions must not produce multiple outputs for same inputs")
         w.line("result = U")
         for i, rule in enumerate(group.defs):
-            def merge(value: str, loc: str = w.constant(rule.loc)) -> None:
-                w.line(f"result = merge_value(result, {value}, {what}, {loc})")
-
+            loc = w.constant(rule.loc)
             # Rule indexing: a definition whose arguments are constants runs only
             # for equal arguments; one that is only a constant is written inline.
             guard = _argument_guard(rule, w)
             with w.block(f"if {guard}:") if guard else nullcontext():
                 if i not in returns:
-                    merge(w.constant(constant_value(rule.head.value)))
+                    value = w.constant(constant_value(rule.head.value))
+                    w.line(f"result = merge_value(result, {value}, {what}, {loc})")
                 elif returns[i]:
                     w.line(f"v = {group.fn}_{i}({call_args})")
                     with w.block("if v is not U:"):
-                        merge("v")
+                        w.line(f"result = merge_value(result, v, {what}, {loc})")
                 else:
                     with w.block(f"for v in {group.fn}_{i}({call_args}):"):
-                        merge("v")
+                        w.line(f"result = merge_value(result, v, {what}, {loc})")
         if group.default is None:
             return
         with w.block("if result is U:"):

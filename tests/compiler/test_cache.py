@@ -111,3 +111,25 @@ def test_constant_pool_encoding_round_trips(value):
 def test_sets_round_trip():
     s = RegoSet([1, "a", (True)])
     assert decode(json.loads(json.dumps(encode(s)))) == s
+
+
+def test_the_same_modules_in_another_order_are_another_entry(cache):
+    """Rules are numbered in module order: code cached for one order must not
+    serve the other, whose ad-hoc queries would name the wrong rules."""
+    a = {"a.rego": "package a\nx := 1\n", "b.rego": "package b\ny := 2\n"}
+    b = dict(reversed(list(a.items())))
+    first = regolite.compile(a, cache=cache)
+    second = regolite.compile(b, cache=cache)
+    assert len(os.listdir(cache.directory)) == 2
+    again = regolite.compile(b, cache=cache)  # a hit: its queries compile against a rebuilt rule tree
+    assert again.artifact.tree is None
+    for policy in (first, second, again):
+        assert policy.query("v := [data.a.x, data.b.y]")[0]["bindings"] == {"v": [1, 2]}
+
+
+def test_a_rebuilt_rule_tree_must_match_the_cached_code(cache):
+    regolite.compile(SOURCE, cache=cache)
+    hit = regolite.compile(SOURCE, cache=cache)
+    hit.artifact.layout = [["rule_0", ["elsewhere"]]]  # as if the modules had changed under the entry
+    with pytest.raises(regolite.RegoCompileError, match="does not match its modules"):
+        hit.query("data.x.allow")

@@ -1,12 +1,10 @@
 """One reader for documents (`regolite.documents`): the JSON-constant check every
 reader shares, with each caller's own wording; one List rule for whole files and
-streamed dumps; imports that point from the Gatekeeper layer down to the core."""
+streamed dumps (the layering itself is tests/test_architecture.py's)."""
 
 from __future__ import annotations
 
-import ast
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,6 @@ from regolite.gatekeeper.bench import BenchError, load_results
 from regolite.gatekeeper.documents import iter_file_objects, load_documents
 from regolite.gatekeeper.scans import ScanReportError, load_scan_reports
 
-ROOT = Path(__file__).resolve().parents[2] / "regolite"
 
 
 # --- the JSON-constant check --------------------------------------------------------
@@ -132,36 +129,6 @@ def test_errors_in_a_small_list_point_at_the_item(tmp_path):
     with pytest.raises(DocumentError) as e:
         list(iter_file_objects(path))
     assert str(e.value) == f"{path}:1:45: document_error: document 1: items[1]: expected an object, got number"
-
-
-# --- layering ----------------------------------------------------------------------------
-
-
-def _imports(path: Path) -> list:
-    """(module, name) for every import in the file, function-level ones included."""
-    out = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            out.extend((node.module, alias.name) for alias in node.names)
-        elif isinstance(node, ast.Import):
-            out.extend((alias.name, "") for alias in node.names)
-    return out
-
-
-@pytest.mark.parametrize("core", ["loader.py", "documents.py", "limits.py"])
-def test_core_readers_do_not_import_the_gatekeeper_layer(core):
-    assert [m for m, _ in _imports(ROOT / core) if m.startswith("regolite.gatekeeper")] == []
-
-
-LAYER = sorted([*(ROOT / "gatekeeper").glob("*.py"), *(ROOT / "cli").glob("*.py"), *(ROOT / "server").glob("*.py"),
-                ROOT / "loader.py", ROOT / "documents.py", ROOT / "limits.py"])
-
-
-@pytest.mark.parametrize("path", LAYER, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_private_name_is_imported_from_another_module(path):
-    private = [(m, n) for m, n in _imports(path)
-               if m.startswith("regolite") and n.startswith("_") and not n.startswith("__")]
-    assert private == []
 
 
 def test_documents_module_says_what_it_does():

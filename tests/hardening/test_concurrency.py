@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 

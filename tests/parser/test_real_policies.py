@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from regolite import RegoParseError, parse_module
 from tests.conftest import require_shared
