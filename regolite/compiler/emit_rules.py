@@ -259,11 +259,11 @@ class GroupEmitter:
         """
         w, group, tree = self.w, self.group, self.tree
         chain = else_chain(rule)
-        bodies = [order_body(branch.body, _args_bound(branch), tree.arity) for branch in chain]
-        returns = returns_first_value(group, rule) or not any(
-            enumerates(body, _args_bound(branch), tree.arity, (branch.head.value,))
-            for branch, body in zip(chain, bodies)
-        )
+        bound = [_args_bound(branch) for branch in chain]
+        bodies = [order_body(branch.body, args, tree.arity) for branch, args in zip(chain, bound)]
+        constant = returns_first_value(group, rule)
+        returns = constant or not any(enumerates(body, args, tree.arity, (branch.head.value,))
+                                      for branch, body, args in zip(chain, bodies, bound))
         w.comment(f"definition of {group.text!r} at {rule.loc}")
         with w.block(f"def {name}(c{self.params}):", rule.loc):
             write_prologue(w, context_reads(chain, tree))
@@ -282,7 +282,7 @@ class GroupEmitter:
                     if len(chain) > 1 and n < len(chain) - 1:
                         with w.block("if found:"):
                             w.line("return")
-                elif not returns_first_value(group, rule):
+                elif not constant:  # returns because no branch can loop: check that none did
                     emitter.check_no_loop(0, branch.loc)
             if returns:
                 w.line("return U")
