@@ -6,9 +6,9 @@ part (exec of the source). An entry is keyed by a SHA-256 of everything that
 shapes the generated code: regolite's version, the Python version, the
 grammar, the Rego version and the module texts (or the caller's own parts).
 
-Entries are JSON (the constant pool in a tagged encoding), never pickle, and
-carry a checksum of their payload; a corrupt, foreign or unreadable entry is
-a miss, never an error. They live in a directory only this user can write
+An entry is a JSON header line (format, key, SHA-256 of the payload's bytes)
+and the payload, JSON too (the constant pool in a tagged encoding), never
+pickle; a corrupt, foreign or unreadable entry is a miss, never an error. They live in a directory only this user can write
 (generated code is exec'd); writes go to a temporary file, then `os.replace`.
 """
 
@@ -30,7 +30,7 @@ from regolite.ast import Location
 from regolite.compiler.artifact import Artifact
 from regolite.values import RegoSet, make_object, object_items
 
-FORMAT = 2
+FORMAT = 3
 
 
 def cache_key(parts: Iterable[str]) -> str:
@@ -90,19 +90,20 @@ class CompileCache:
             return None
         try:
             with open(self._path(key), "rb") as f:
-                entry = json.loads(f.read())
-            payload = entry["payload"]
+                header, _, body = f.read().partition(b"\n")
+            entry = json.loads(header)
             if entry.get("format") != FORMAT or entry.get("key") != key:
                 return None
-            if entry.get("checksum") != _checksum(payload):
+            if entry.get("checksum") != hashlib.sha256(body).hexdigest():
                 return None
+            payload = json.loads(body)
             return Artifact(
                 source=payload["source"],
                 constants={name: decode(value) for name, value in payload["constants"]},
                 builtins=dict(payload["builtins"]),
                 functions=dict(payload["functions"]),
                 layout=payload["layout"],
-                line_map={line: Location(*loc) for line, *loc in payload["line_map"]},
+                line_rows=payload["line_rows"],
                 code=marshal.loads(base64.b64decode(payload["code"])),
             )
         except (OSError, ValueError, KeyError, TypeError, EOFError):
@@ -118,17 +119,18 @@ class CompileCache:
                 "builtins": artifact.builtins,
                 "functions": artifact.functions,
                 "layout": artifact.layout,
-                "line_map": [[line, loc.file, loc.row, loc.col] for line, loc in sorted(artifact.line_map.items())],
+                "line_rows": artifact.line_rows,
                 # Python's own compiled form (as in .pyc files; the key holds the Python version)
                 "code": base64.b64encode(marshal.dumps(artifact.code)).decode(),
             }
         except _NotCacheable:
             return
-        entry = {"format": FORMAT, "key": key, "checksum": _checksum(payload), "payload": payload}
+        body = json.dumps(payload).encode("utf-8", "surrogatepass")
+        header = json.dumps({"format": FORMAT, "key": key, "checksum": hashlib.sha256(body).hexdigest()})
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(entry, f)
+            with os.fdopen(fd, "wb") as f:
+                f.write(header.encode() + b"\n" + body)
             os.replace(tmp, self._path(key))
         except OSError:
             try:
@@ -158,10 +160,6 @@ def _private_directory(directory: str) -> bool:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         return False
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def _checksum(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- the constant pool as JSON ------------------------------------------------------

@@ -57,7 +57,7 @@ def compile_modules(modules: Sequence[ast.Module]) -> Artifact:
         # policy with thousands of nested terms: a compile error, not a crash.
         raise _too_deep("policy") from None
     return Artifact(source=source, constants=writer.constants, builtins=writer.builtins,
-                    functions=tree.function_table(), layout=tree.layout(), line_map=writer.line_map,
+                    functions=tree.function_table(), layout=tree.layout(), line_rows=writer.line_rows(),
                     code=code, tree=tree)
 
 

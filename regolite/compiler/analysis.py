@@ -204,18 +204,24 @@ def context_reads(nodes, tree: RuleTree) -> set[str]:
     of its own; the replacement values do not."""
     reads: set[str] = set()
     stack = list(nodes)
-    while stack:
+    while stack and len(reads) < 2:
         node = stack.pop()
-        if isinstance(node, Expr) and node.with_:
-            stack.extend(w.value for w in node.with_)
+        kind = type(node)
+        if kind is Scalar:
             continue
-        if isinstance(node, Var) and node.name == "input":
-            reads.add("input")
-        elif isinstance(node, Ref):
-            if is_data_ref(node) and tree.data_target(list(node.terms[1:])).kind is TargetKind.BASE:
+        if kind is Var:
+            if node.name == "input":
+                reads.add("input")
+        elif kind is Ref:
+            head = node.terms[0]
+            if type(head) is Var and head.name == "data" and "data" not in reads and (
+                    tree.data_target(list(node.terms[1:])).kind is TargetKind.BASE):
                 reads.add("data")
-        if isinstance(node, tuple):
+            stack.extend(node.terms)
+        elif kind is tuple:
             stack.extend(node)
-        elif isinstance(node, ast.Node):
+        elif kind is Expr and node.with_:
+            stack.extend(w.value for w in node.with_)
+        else:
             stack.extend(node.children())
     return reads

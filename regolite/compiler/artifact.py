@@ -31,16 +31,20 @@ class Artifact:
     builtins: dict[str, str] = field(default_factory=dict)   # global -> builtin name
     functions: dict[str, str] = field(default_factory=dict)  # "data.a.b" -> the function computing it
     layout: list = field(default_factory=list)               # [function, path] of every rule and document
-    line_map: dict[int, Location] = field(default_factory=dict)  # generated line (1-based) -> Rego location
+    line_rows: list = field(default_factory=list)  # [generated line (1-based), file, row, col], by line
     code: Any = None  # the source compiled by Python
     tree: Any = None  # the RuleTree compiled (not cached: rebuilt from the modules when a query needs it)
     order: Optional[list[int]] = None  # a query's expressions: position in written order of each value
 
+    @property
+    def line_map(self) -> dict[int, Location]:
+        """Generated line -> the Rego location of the code there (read on errors only)."""
+        return {row[0]: Location(*row[1:]) for row in self.line_rows}
+
     def location_at(self, line: int) -> Optional[Location]:
         """The Rego location of the code at generated `line`: the nearest mapped line at or before it."""
-        rows = sorted(self.line_map)
-        i = bisect.bisect_right(rows, line)
-        return self.line_map[rows[i - 1]] if i else None
+        i = bisect.bisect_right([row[0] for row in self.line_rows], line)
+        return Location(*self.line_rows[i - 1][1:]) if i else None
 
     def listing(self) -> str:
         """The source, then the builtins and pooled constants it names: what `--show-python` prints."""

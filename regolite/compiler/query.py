@@ -47,7 +47,7 @@ def emit_query(tree: RuleTree, query: ast.Query) -> Artifact:
 
             emitter.body((), solution)
             w.close_to(start)
-    return Artifact(source=w.source(), constants=w.constants, builtins=w.builtins, line_map=w.line_map,
+    return Artifact(source=w.source(), constants=w.constants, builtins=w.builtins, line_rows=w.line_rows(),
                     order=[ordered.index(e) for e in body])
 
 

@@ -10,9 +10,8 @@ line map from generated lines back to Rego locations.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from regolite.ast import Location
 
@@ -77,15 +76,12 @@ class CodeWriter:
         """A comment naming where the code that follows comes from (file:row:col)."""
         self.line("# " + comment_text(str(loc)), loc)
 
-    @contextmanager
-    def block(self, header: str, loc: Optional[Location] = None) -> Iterator[None]:
-        """`header` (a `def`, `if`, `for`... line), then what the `with` body writes, one level in."""
+    def block(self, header: str, loc: Optional[Location] = None) -> "_Block":
+        """`with w.block(header):` writes `header` (a `def`, `if`, `for`... line),
+        then what the `with` body writes, one level in."""
         self.line(header, loc)
         self._level += 1
-        try:
-            yield
-        finally:
-            self._level -= 1
+        return _Block(self)
 
     def open(self, header: str, loc: Optional[Location] = None) -> None:
         """`header`, then one level in until `close_to` a level before it: for
@@ -105,6 +101,10 @@ class CodeWriter:
 
     def source(self) -> str:
         return "\n".join(self.lines) + "\n"
+
+    def line_rows(self) -> list:
+        """The line map as rows [line, file, row, col], by line (what an Artifact keeps)."""
+        return [[line, loc.file, loc.row, loc.col] for line, loc in sorted(self.line_map.items())]
 
     # --- names ------------------------------------------------------------------
 
@@ -148,3 +148,19 @@ class CodeWriter:
             self.constants[name] = value
             self._constant_ids[key] = name
         return name
+
+
+class _Block:
+    """The `with` of CodeWriter.block: back one level at its end (a plain class:
+    the compiler opens tens of thousands of blocks)."""
+
+    __slots__ = ("writer",)
+
+    def __init__(self, writer: CodeWriter) -> None:
+        self.writer = writer
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> None:
+        self.writer._level -= 1

@@ -51,9 +51,10 @@ def test_changed_source_or_version_is_another_entry(cache):
 def test_corrupt_or_tampered_entries_are_misses(cache):
     regolite.compile(SOURCE, cache=cache)
     (entry,) = [os.path.join(cache.directory, f) for f in os.listdir(cache.directory)]
-    doc = json.loads(open(entry).read())
-    doc["payload"]["source"] += "\nimport os\n"
-    open(entry, "w").write(json.dumps(doc))
+    header, payload = open(entry).read().split("\n", 1)
+    doc = json.loads(payload)
+    doc["source"] += "\nimport os\n"
+    open(entry, "w").write(header + "\n" + json.dumps(doc))
     p = regolite.compile(SOURCE, cache=cache)  # checksum mismatch: compiled afresh
     assert "import os" not in p.source
     open(entry, "w").write("{not json")
