@@ -10,15 +10,21 @@ The front door is two functions:
 
 The stages, one module each:
 
-    tree.py        the rule tree: which rules define which `data` paths (names resolved by resolve.py)
+    resolve.py     names made explicit: rules and imports to full refs, locals renamed apart
+    tree.py        the rule tree: which rules define which `data` paths
     safety.py      bodies ordered so each var is bound before it is used
     analysis.py    facts that decide what code to write (purity, loops, constants, context reads)
     checks.py      OPA's whole-program checks: calls (arity, types) and recursion
     emit_rules.py  rule groups to functions (with what each keeps between calls)
-    emit_body.py   bodies and terms to statements; emit_calls.py: builtin calls
+    emit_body.py   bodies and terms to statements (symbols.py: Rego vars to Python names)
+    emit_calls.py  builtin calls, and the inline forms of the common ones
     query.py       queries to a generator
     writer.py      CodeWriter: the only way source is written (names, constants, layout)
+    errors.py      how emitting fails, turned into OPA's errors
     artifact.py    what comes out
+
+Each stage only reads what the stages before it made; the emitters ask the
+rule tree questions and write code, nothing calls back into them.
 
 What generated code may call at run time is `regolite.runtime`.
 """
