@@ -58,6 +58,7 @@ class Scope:
     """Vars bound at the point a body expression is drawn, and what the program defines."""
 
     bound: list = field(default_factory=list)
+    used: set = field(default_factory=set)          # bound vars some later term reads
     rules: list = field(default_factory=list)       # names of non-function rules defined so far
     functions: dict = field(default_factory=dict)   # name -> arity
     counter: list = field(default_factory=lambda: [0])
@@ -67,7 +68,10 @@ class Scope:
         return f"v{self.counter[0]}"
 
     def child(self) -> "Scope":
-        return Scope(list(self.bound), self.rules, self.functions, self.counter)
+        return Scope(list(self.bound), self.used, self.rules, self.functions, self.counter)
+
+    def unused(self) -> list:
+        return [v for v in self.bound if v not in self.used]
 
 
 class Grammar:
@@ -75,7 +79,7 @@ class Grammar:
 
     def __init__(self, shared: Path) -> None:
         decls = [b for b in _capabilities(shared) if b["name"] not in EXCLUDED and not b.get("nondeterministic")
-                 and b["decl"].get("type") == "function" and "variadic" not in b["decl"]]
+                 and not b.get("deprecated") and b["decl"].get("type") == "function" and "variadic" not in b["decl"]]
         self.builtins = sorted(((b["name"], b["decl"].get("args", [])) for b in decls), key=lambda x: x[0])
 
     # --- values -------------------------------------------------------------------------
@@ -152,7 +156,9 @@ class Grammar:
         if kind == "literal":
             return draw(self.literal(1 if depth > 0 else 0))
         if kind == "var":
-            return draw(st.sampled_from(scope.bound))
+            name = draw(st.sampled_from(scope.bound))
+            scope.used.add(name)
+            return name
         if kind == "input":
             return draw(self.ref("input", scope))
         if kind == "data":
@@ -161,10 +167,12 @@ class Grammar:
             rule = draw(st.sampled_from(scope.rules))
             return draw(st.sampled_from([rule, f"data.test.{rule}"]))
         sub = self.term(scope, depth - 1)
-        if kind == "arith":
-            return f"({draw(sub)} {draw(st.sampled_from(ARITHMETIC))} {draw(sub)})"
+        if kind == "arith":  # mostly numbers, so that most programs pass the type checker
+            operand = st.one_of(sub, self.typed_literal({"type": "number"}), self.typed_literal({"type": "number"}))
+            return f"({draw(operand)} {draw(st.sampled_from(ARITHMETIC))} {draw(operand)})"
         if kind == "setop":
-            return f"({draw(sub)} {draw(st.sampled_from(SET_OPS))} {draw(sub)})"
+            operand = st.one_of(sub, self.typed_literal({"type": "set"}), self.typed_literal({"type": "set"}))
+            return f"({draw(operand)} {draw(st.sampled_from(SET_OPS))} {draw(operand)})"
         if kind == "builtin":
             return draw(self.builtin_call(scope, depth - 1))
         if kind == "call":
@@ -198,7 +206,9 @@ class Grammar:
             elif step == "wild":
                 text += "[_]"
             else:
-                text += f"[{draw(st.sampled_from(scope.bound))}]"
+                name = draw(st.sampled_from(scope.bound))
+                scope.used.add(name)
+                text += f"[{name}]"
         return text
 
     @st.composite
@@ -227,12 +237,12 @@ class Grammar:
     # --- bodies -------------------------------------------------------------------------
 
     @st.composite
-    def expr(draw, self, scope: Scope, depth: int) -> str:
-        """One body expression; binds what it declares in `scope`."""
+    def expr(draw, self, scope: Scope, depth: int, kind: str = "") -> str:
+        """One body expression (of `kind`, if given); binds what it declares in `scope`."""
         kinds = ["assign", "assign", "compare", "compare", "some_in", "bare", "builtin", "member"]
         if depth > 0:
             kinds += ["not", "every", "with", "destructure", "unify"]
-        kind = draw(st.sampled_from(kinds))
+        kind = kind or draw(st.sampled_from(kinds))
         term = self.term(scope, max(depth, 0))
         if kind == "assign":
             value = draw(term)
@@ -268,8 +278,8 @@ class Grammar:
         if kind == "builtin":
             return draw(self.builtin_call(scope, max(depth - 1, 0)))
         if kind == "not":
-            inner = scope.child()
-            return "not " + draw(self.expr(inner, depth - 1)).replace(":=", "==", 1)
+            negated = draw(st.sampled_from(["compare", "member", "builtin", "bare"]))
+            return "not " + draw(self.expr(scope.child(), depth - 1, negated))
         if kind == "every":
             coll = draw(term)
             inner = scope.child()
@@ -292,13 +302,28 @@ class Grammar:
 
     @st.composite
     def body(draw, self, scope: Scope, depth: int, min_size: int = 1, max_size: int = 4) -> list:
+        """Expressions; vars they declare and nothing reads are read at the end
+        (`_ = [v1, v2]`), unless the draw leaves them unused (OPA's compile error)."""
         n = draw(st.integers(min_size, max_size))
-        return [draw(self.expr(scope, depth)) for _ in range(n)]
+        exprs = [draw(self.expr(scope, depth)) for _ in range(n)]
+        unused = scope.unused()
+        if unused and draw(st.integers(0, 9)):
+            exprs.append(f"_ = [{', '.join(unused)}]")
+            scope.used.update(unused)
+        return exprs
 
     # --- rules --------------------------------------------------------------------------
 
     @st.composite
     def rule(draw, self, scope: Scope, name: str) -> str:
+        """A rule named `name`; a rule's own body does not read it (recursion is tried elsewhere)."""
+        text = draw(self.rule_text(scope, name))
+        if name not in scope.functions:
+            scope.rules.append(name)
+        return text
+
+    @st.composite
+    def rule_text(draw, self, scope: Scope, name: str) -> str:
         kind = draw(st.sampled_from(["complete", "complete", "set", "object", "multi", "refhead", "default",
                                      "else", "function", "function", "const_function", "bare"]))
         body_scope = scope.child()
@@ -307,8 +332,10 @@ class Grammar:
             params = []
             for _ in range(arity):
                 p = body_scope.fresh()
-                params.append(p if kind == "function" else draw(st.sampled_from([p, "_", draw(self.literal(0))])))
-                body_scope.bound.append(p)
+                param = p if kind == "function" else draw(st.sampled_from([p, "_", draw(self.literal(0))]))
+                params.append(param)
+                if param == p:
+                    body_scope.bound.append(p)
             scope.functions[name] = arity
             if kind == "const_function" and draw(st.booleans()):
                 return f"{name}({', '.join(params)})"  # no body, no value: true
@@ -319,32 +346,24 @@ class Grammar:
         body = draw(self.body(body_scope, 2, min_size=1, max_size=4))
         text_body = "{ " + "; ".join(body) + " }"
         if kind == "bare":
-            scope.rules.append(name)
             return f"{name} if {text_body}"
         if kind == "complete":
-            scope.rules.append(name)
             return f"{name} := {draw(self.term(body_scope, 1))} if {text_body}"
         if kind == "default":
-            scope.rules.append(name)
             return (f"default {name} := {draw(self.literal(1))}\n"
                     f"{name} := {draw(self.term(body_scope, 1))} if {text_body}")
         if kind == "else":
-            scope.rules.append(name)
             other = scope.child()
             else_body = draw(self.body(other, 1, min_size=1, max_size=2))
             return (f"{name} := {draw(self.term(body_scope, 0))} if {text_body} "
                     f"else := {draw(self.term(other, 0))} if {{ {'; '.join(else_body)} }} "
                     f"else := {draw(self.literal(0))}")
         if kind == "set":
-            scope.rules.append(name)
             return f"{name} contains {draw(self.term(body_scope, 1))} if {text_body}"
         if kind == "object":
-            scope.rules.append(name)
             return f"{name}[{draw(self.term(body_scope, 0))}] := {draw(self.term(body_scope, 1))} if {text_body}"
         if kind == "multi":
-            scope.rules.append(name)
             return f"{name}[{draw(self.term(body_scope, 0))}] contains {draw(self.term(body_scope, 0))} if {text_body}"
-        scope.rules.append(name)
         return f"{name}.{draw(st.sampled_from(NAMES))}.z := {draw(self.term(body_scope, 1))} if {text_body}"
 
     @st.composite
