@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from conformance.differential.oracle import OracleUnavailable, load_oracle, shared_dir
-from conformance.differential.run import load_expected, run_cases, run_programs, shrink
+from conformance.differential.run import Tally, load_expected, run_cases, run_programs, shrink
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,13 +45,19 @@ def main(argv: list[str] | None = None) -> int:
         corpus = run_cases(oracle, corpus_cases(shared), expected)
         print(f"corpus: {corpus.line().replace('programs', 'cases', 1)} ({corpus.seconds:.0f} s)")
         tallies.append(corpus)
-    generated = run_programs(oracle, shared, args.programs, args.seed, expected,
-                             progress=lambda t: print(f"... {t.line()}", file=sys.stderr, flush=True))
+    generated = Tally()
+    if args.programs > 0:
+        generated = run_programs(oracle, shared, args.programs, args.seed, expected,
+                                 progress=lambda t: print(f"... {t.line()}", file=sys.stderr, flush=True))
     tallies.append(generated)
     differences = [d for t in tallies for d in t.differences]
     kinds: dict = {}
     for d in differences:
-        kinds.setdefault(d.kind, d)
+        kinds.setdefault(d.kind, []).append(d)
+    print("\nkinds of difference (verdict, regolite's codes, OPA's codes): count")
+    for kind, found in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {kind}: {len(found)}")
+    kinds = {kind: found[0] for kind, found in kinds.items()}
     for d in list(kinds.values())[:args.show]:
         print(f"\n=== {d.report()}")
     for d in list(kinds.values())[:args.shrink]:
