@@ -1,0 +1,90 @@
+"""Hostile calls of built-ins: each finishes well under a second, or is
+stopped by the step budget, and none writes to stderr.
+
+A gate that one object or constraint parameter can stall is worse than no
+gate, so every regex runs on RE2 with bounded programs and inputs, parsers
+of numbers, durations and quantities are linear, and built-ins whose work
+can outgrow their operands are charged to the step budget.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import re2
+
+import regolite
+from regolite.builtins import BuiltinError, regex as regex_family
+from regolite.errors import EVAL_STEP_LIMIT_ERROR, RegoEvalError
+from tests.builtin_helpers import call
+
+
+class Quick:
+    """Asserts that the block took less than `seconds`."""
+
+    def __init__(self, seconds: float = 0.5) -> None:
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        took = time.perf_counter() - self.start
+        assert took < self.seconds, f"took {took:.2f}s"
+
+
+def query(source: str, **options):
+    """The value of `x` in `package p` + source, strict, with the options given."""
+    policy = regolite.compile({"p.rego": "package p\n" + source})
+    return policy.query("x = data.p.x", strict_builtin_errors=True, **options)
+
+
+# --- regexes: programs and inputs bounded ------------------------------------------------------
+
+
+def test_a_match_that_would_step_through_a_huge_program_times_a_long_text_is_refused():
+    text = ("a" * 99 + "b") * 1000  # 100 KB; `\pL{100}x` is 120,000 instructions: seconds in RE2
+    with Quick():
+        with pytest.raises(BuiltinError, match="too long for a pattern of"):
+            call("regex.match", "\\pL{100}x", text)
+        with pytest.raises(BuiltinError, match="too long for a pattern of"):
+            call("regex.find_n", "\\pL{100}x", text, -1)
+        with pytest.raises(BuiltinError, match="too long for a pattern of"):
+            call("glob.match", "?" * 20000 + "x", None, text)
+
+
+def test_ordinary_patterns_on_long_texts_still_match():
+    text = "a" * 1_000_000 + "b"
+    with Quick():
+        assert call("regex.match", "a+b$", text) is True
+        assert call("glob.match", "*b", [], text) is True
+
+
+def test_compiled_programs_are_bounded_in_total_size():
+    cache = regex_family.ProgramCache(entries=100, instructions=30_000)
+    for i in range(8):
+        cache.get(i, re2.compile, "\\pL{10}" + "x" * i, regex_family.OPTIONS)  # 12,000 each
+    assert cache.size <= 30_000 and list(cache.programs) == [6, 7]
+    assert cache.misses == 8
+    assert regex_family.PROGRAMS.instructions == regex_family.CACHE_INSTRUCTIONS
+
+
+# --- RE2 writes nothing to stderr ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, args", [
+    ("regex.match", ("(", "x")),
+    ("regex.is_valid", ("a**",)),
+    ("regex.template_match", ("{(}", "x", "{", "}")),
+    ("regex.match", ("\\pL{1000}", "x")),  # too large
+    ("glob.match", ("[" + "a" * 10 + "{", None, "x")),
+])
+def test_invalid_patterns_write_nothing_to_stderr(capfd, name, args):
+    try:
+        call(name, *args)
+    except BuiltinError:
+        pass
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
