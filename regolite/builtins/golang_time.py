@@ -166,9 +166,16 @@ def load_location(name: str) -> Location:
     return Location(name, info)
 
 
-@functools.lru_cache(maxsize=1)
 def local_location() -> Location:
-    """Go's time.Local: from $TZ (unset: /etc/localtime; empty: UTC), falling back to UTC."""
+    """Go's time.Local, read when this module was imported (see `_read_local_location`)."""
+    return _LOCAL
+
+
+def _read_local_location() -> Location:
+    """Go's time.Local: from $TZ (unset: /etc/localtime; empty: UTC), falling back to UTC.
+
+    Read once, at import, as Go reads it at start: evaluating a policy reads
+    neither the environment nor a file named by it."""
     tz = os.environ.get("TZ")
     candidates: list[str] = []
     if tz is None:
@@ -212,6 +219,9 @@ def _tzif_zone_types(data: bytes) -> tuple[tuple[str, int], ...]:
         end = chars.find(b"\0", index)
         zones.append((chars[index : end if end >= 0 else len(chars)].decode("ascii", "replace"), offset))
     return tuple(zones)
+
+
+_LOCAL = _read_local_location()
 
 
 # --- instants in a location ----------------------------------------------------------
