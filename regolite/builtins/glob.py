@@ -16,7 +16,7 @@ from __future__ import annotations
 import re2
 
 from regolite.builtins import BuiltinError, OperandError, builtin
-from regolite.builtins.regex import OPTIONS, ProgramCache, subject
+from regolite.builtins.regex import MAX_PATTERN_LENGTH, OPTIONS, ProgramCache, subject
 from regolite.builtins.signature import BOOLEAN, NULL, STRING, array_of, one_of
 from regolite.values import type_name
 
@@ -63,6 +63,8 @@ def _delimiters(delimiters: list) -> tuple[str, ...]:
 
 def _compile(pattern: str, delimiters: tuple[str, ...]):
     """The RE2 program for the glob `pattern` with these delimiters; BuiltinError if invalid."""
+    if len(pattern) > MAX_PATTERN_LENGTH // 2:  # parsed here, then as a regex several times longer
+        raise BuiltinError("pattern too large - compile failed")
     tree = _parse(pattern)
     if delimiters:
         not_delimiter = "[^" + "".join(_class_char(d) for d in dict.fromkeys(delimiters)) + "]"

@@ -55,6 +55,24 @@ def test_a_match_that_would_step_through_a_huge_program_times_a_long_text_is_ref
             call("glob.match", "?" * 20000 + "x", None, text)
 
 
+@pytest.mark.parametrize("pattern", ["\\pL" * 3000, "[\\pL]" * 3000, "\\PL" * 3000, "(?i)\\pN" * 3000,
+                                     "a|" * 100_000])
+def test_patterns_that_re2_would_take_long_to_parse_are_refused(pattern):
+    with Quick(0.3):
+        assert call("regex.is_valid", pattern) is False
+        with pytest.raises(BuiltinError, match="expression too large"):
+            call("regex.match", pattern, "x")
+        ok, errors = call("json.match_schema", {"a": pattern}, {"properties": {"a": {"format": "regex"}}})
+        assert errors[0]["desc"] == "Does not match format 'regex'"
+
+
+@pytest.mark.parametrize("pattern", ["{a,b}" * 40_000, "[!a]" * 40_000, "\u00e9" * 200_000])
+def test_globs_too_long_to_compile_quickly_are_refused(pattern):
+    with Quick(0.3):
+        with pytest.raises(BuiltinError, match="pattern too large"):
+            call("glob.match", pattern, None, "x")
+
+
 def test_ordinary_patterns_on_long_texts_still_match():
     text = "a" * 1_000_000 + "b"
     with Quick():
@@ -71,6 +89,17 @@ def test_compiled_programs_are_bounded_in_total_size():
     assert regex_family.PROGRAMS.instructions == regex_family.CACHE_INSTRUCTIONS
 
 
+def test_schema_patterns_do_not_backtrack():
+    """jsonschema runs `pattern` and `patternProperties` on Python's re: `^(a+)+$` took forever."""
+    text = "a" * 5000 + "!"
+    with Quick():
+        assert call("json.match_schema", {"a": text}, {"properties": {"a": {"pattern": "^(a+)+$"}}})[0] is False
+        ok, errors = call("json.match_schema", {text: 1},
+                          {"patternProperties": {"^(a|aa)+$": {}}, "additionalProperties": False})
+        assert ok is False and errors[0]["type"] == "additional_property_not_allowed"
+        assert call("json.match_schema", {"a": "(a+)+$"}, {"properties": {"a": {"format": "regex"}}}) == [True, []]
+
+
 # --- RE2 writes nothing to stderr ------------------------------------------------------------------
 
 
@@ -80,6 +109,8 @@ def test_compiled_programs_are_bounded_in_total_size():
     ("regex.template_match", ("{(}", "x", "{", "}")),
     ("regex.match", ("\\pL{1000}", "x")),  # too large
     ("glob.match", ("[" + "a" * 10 + "{", None, "x")),
+    ("json.verify_schema", ({"properties": {"a": {"pattern": "("}}},)),
+    ("json.match_schema", ({"a": "("}, {"properties": {"a": {"format": "regex"}}})),
 ])
 def test_invalid_patterns_write_nothing_to_stderr(capfd, name, args):
     try:
