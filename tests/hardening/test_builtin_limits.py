@@ -119,3 +119,80 @@ def test_invalid_patterns_write_nothing_to_stderr(capfd, name, args):
         pass
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+# --- parsers of numbers, durations and quantities: linear ---------------------------------------
+
+
+LONG = 200_000
+
+
+@pytest.mark.parametrize("name, text", [
+    ("to_number", "1" * LONG + "x"),
+    ("to_number", "1" * LONG + "." + "1" * LONG + "x"),
+    ("to_number", "0x" + "1" * LONG + "." + "1" * LONG + "x"),
+    ("to_number", "." + "1" * LONG + "e"),
+    ("units.parse", "1" * LONG + "." + "1" * LONG + "."),
+    ("units.parse_bytes", "1" * LONG + "." + "1" * LONG + ".KB"),
+    ("time.parse_duration_ns", "1" * LONG + "x"),
+    ("time.parse_duration_ns", "1h" * LONG),
+    ("time.parse_duration_ns", "1.1" * LONG),
+    ("yaml.unmarshal", "a: " + "1" * LONG + "." + "1" * LONG + "."),
+])
+def test_number_duration_and_quantity_parsers_are_linear(name, text):
+    """`to_number` on a 60 KB digit string with a bad tail froze a webhook for 55 s."""
+    with Quick(0.5):
+        try:
+            call(name, text)
+        except BuiltinError:
+            pass
+
+
+def test_object_union_n_is_linear():
+    flat = [{f"k{i}": i} for i in range(50_000)]
+    nested = [{"a": {"b": {f"k{i}": i}}} for i in range(50_000)]
+    with Quick(0.5):
+        assert len(call("object.union_n", flat)) == 50_000
+        assert len(call("object.union_n", nested)["a"]["b"]) == 50_000
+    operands = [{"a": {"b": 1}}, {"a": {"c": 2}}]
+    assert call("object.union_n", operands) == {"a": {"b": 1, "c": 2}}
+    assert operands == [{"a": {"b": 1}}, {"a": {"c": 2}}]  # operands unchanged
+
+
+# --- costly built-ins: charged to the step budget ---------------------------------------------------
+
+
+@pytest.mark.parametrize("source, input", [
+    ('x := strings.render_template("{{range 1000000000}}x{{end}}", {})', None),
+    ('x := strings.render_template("{{range $i := .n}}{{range $.n}}{{range $.n}}x{{end}}{{end}}{{end}}", '
+     '{"n": numbers.range(1, 1000)})', None),
+    ('x := strings.render_template("{{range 100000}}{{$}}{{end}}", {"a": input.big})', {"big": "x" * 100_000}),
+    ("x := concat(input.big, input.many)", {"big": "x" * 100_000, "many": ["a"] * 100_000}),
+    ('x := replace(input.big, "", input.big)', {"big": "x" * 100_000}),
+    ('x := json.patch(input.doc, [p | some i in numbers.range(1, 5000); p := {"op": "add", "path": "/a/0", '
+     '"value": i}])', {"doc": {"a": list(range(100_000))}}),
+    ("x := time.parse_duration_ns(input.big)", {"big": "1h" * 5_000_000}),
+    ("x := numbers.range(1, 1000000000)", None),
+])
+def test_costly_builtins_stop_at_the_step_budget(source, input):
+    with Quick(0.5):
+        with pytest.raises(RegoEvalError) as info:
+            query(source, input=input, max_steps=1_000_000)
+    assert info.value.code == EVAL_STEP_LIMIT_ERROR
+
+
+def test_costly_builtins_within_the_budget_give_their_results():
+    assert query('x := strings.render_template("{{range 3}}a{{end}}{{range .l}}{{.}}{{end}}", {"l": [1, 2]})',
+                 max_steps=100)[0]["bindings"]["x"] == "aaa12"
+    assert query('x := concat(", ", ["a", "b"])', max_steps=10)[0]["bindings"]["x"] == "a, b"
+    assert query('x := replace("abc", "", "-")', max_steps=10)[0]["bindings"]["x"] == "-a-b-c-"
+    assert query('x := json.patch({"a": [1]}, [{"op": "add", "path": "/a/0", "value": 0}])',
+                 max_steps=10)[0]["bindings"]["x"] == {"a": [0, 1]}
+    assert query('x := time.parse_duration_ns("1h30m")', max_steps=10)[0]["bindings"]["x"] == 5_400_000_000_000
+
+
+def test_a_template_range_is_stopped_by_the_deadline_without_a_budget():
+    with Quick(1.0):
+        with pytest.raises(RegoEvalError) as info:
+            query('x := strings.render_template("{{range 1000000000}}x{{end}}", {})', timeout=0.2)
+    assert info.value.code == "eval_cancel_error"
