@@ -271,16 +271,22 @@ _DIGITS = frozenset(b"0123456789")
 
 def leading_int(s: bytes) -> tuple[int, bytes, bool]:
     """Go's leadingInt: the leading [0-9]* as an integer, the rest, and False on overflow."""
+    x, i, ok = leading_int_at(s, 0)
+    return x, s[i:] if ok else s, ok
+
+
+def leading_int_at(s: bytes, i: int) -> tuple[int, int, bool]:
+    """Go's leadingInt from position i: the digits' value, the position after them, and False on overflow."""
     x = 0
-    i = 0
-    while i < len(s) and s[i] in _DIGITS:
+    end = len(s)
+    while i < end and s[i] in _DIGITS:
         if x > (1 << 63) // 10:
-            return 0, s, False
+            return 0, i, False
         x = x * 10 + s[i] - 48
         if x > 1 << 63:
-            return 0, s, False
+            return 0, i, False
         i += 1
-    return x, s[i:], True
+    return x, i, True
 
 
 def quote(s: bytes | str) -> str:

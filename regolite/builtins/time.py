@@ -35,6 +35,7 @@ from regolite.builtins.golang_time import (
     Location,
     add_date,
     days_in,
+    leading_int_at,
     format_time,
     load_location,
     parse_time,
@@ -284,7 +285,7 @@ def parse_duration(text: str) -> int:
         if not (s[i] == ord(".") or s[i] in _DIGITS):
             raise invalid
         start = i
-        v, i, ok = _leading_int(s, i)
+        v, i, ok = leading_int_at(s, i)
         if not ok:
             raise invalid
         pre = i != start
@@ -320,20 +321,6 @@ def parse_duration(text: str) -> int:
     if total > INT64_MAX:
         raise invalid
     return total
-
-
-def _leading_int(s: bytes, i: int) -> tuple[int, int, bool]:
-    """Go's leadingInt from position i: the digits' value, the position after them, and False on overflow."""
-    x = 0
-    end = len(s)
-    while i < end and s[i] in _DIGITS:
-        if x > (1 << 63) // 10:
-            return 0, i, False
-        x = x * 10 + s[i] - 48
-        if x > 1 << 63:
-            return 0, i, False
-        i += 1
-    return x, i, True
 
 
 def _leading_fraction(s: bytes, i: int) -> tuple[int, float, int]:
