@@ -56,7 +56,7 @@ def test_a_match_that_would_step_through_a_huge_program_times_a_long_text_is_ref
 
 
 @pytest.mark.parametrize("pattern", ["\\pL" * 3000, "[\\pL]" * 3000, "\\PL" * 3000, "(?i)\\pN" * 3000,
-                                     "a|" * 100_000])
+                                     "a|" * 100_000], ids=["pL", "class-pL", "PL", "fold-pN", "alternation"])
 def test_patterns_that_re2_would_take_long_to_parse_are_refused(pattern):
     with Quick(0.3):
         assert call("regex.is_valid", pattern) is False
@@ -66,7 +66,8 @@ def test_patterns_that_re2_would_take_long_to_parse_are_refused(pattern):
         assert errors[0]["desc"] == "Does not match format 'regex'"
 
 
-@pytest.mark.parametrize("pattern", ["{a,b}" * 40_000, "[!a]" * 40_000, "\u00e9" * 200_000])
+@pytest.mark.parametrize("pattern", ["{a,b}" * 40_000, "[!a]" * 40_000, "\u00e9" * 200_000],
+                         ids=["alternatives", "classes", "text"])
 def test_globs_too_long_to_compile_quickly_are_refused(pattern):
     with Quick(0.3):
         with pytest.raises(BuiltinError, match="pattern too large"):
@@ -138,7 +139,7 @@ LONG = 100_000
     ("time.parse_duration_ns", "1h" * LONG),
     ("time.parse_duration_ns", "1.1" * LONG),
     ("yaml.unmarshal", "a: " + "1" * LONG + "." + "1" * LONG + "."),
-])
+], ids=lambda v: v if len(v) < 30 else f"{v[:6]}...{v[-4:]}")
 def test_number_duration_and_quantity_parsers_are_linear(name, text):
     """`to_number` on a 60 KB digit string with a bad tail froze a webhook for 55 s."""
     with Quick(0.5):
@@ -173,7 +174,8 @@ def test_object_union_n_is_linear():
      '"value": i}])', {"doc": {"a": list(range(100_000))}}),
     ("x := time.parse_duration_ns(input.big)", {"big": "1h" * 5_000_000}),
     ("x := numbers.range(1, 1000000000)", None),
-])
+], ids=["template-range-int", "template-nested-ranges", "template-printed-values", "concat", "replace-empty",
+        "json-patch", "duration", "numbers-range"])
 def test_costly_builtins_stop_at_the_step_budget(source, input):
     with Quick(0.5):
         with pytest.raises(RegoEvalError) as info:
