@@ -11,10 +11,17 @@ the evaluator adds "<name>: " and the location (`BuiltinError.at`).
 When `check_args` is set, the registered `function` is the implementation
 behind a generated check of each operand's top-level type against the
 declaration, so implementations need not repeat it.
+
+A builtin whose work can far outgrow one step (numbers.range, a template
+with a `range`, a quadratic patch) declares a `cost`: the evaluator charges
+`cost(*args)` steps to the query's step budget before the call; one that
+`meters` charges more while it runs with `charge_steps`, for work it cannot
+know in advance. Builtins without a cost are called directly.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import importlib
 from dataclasses import dataclass
@@ -44,7 +51,14 @@ class Builtin:
     infix: str | None = None
     relation: bool = False
     deprecated: bool = False
-    output_size: Callable[..., int] | None = None  # elements a call will make, charged to the step budget first
+    reads_clock: bool = False  # depends on the time of the call: never kept across queries, whatever OPA says
+    cost: Callable[..., int] | None = None  # steps a call takes, charged to the step budget before it runs
+    meters: bool = False  # charges more steps as it runs (charge_steps)
+
+    @property
+    def repeatable(self) -> bool:
+        """Do equal operands give equal results in every query?"""
+        return not (self.nondeterministic or self.reads_clock)
 
     def to_json(self) -> dict:
         """This builtin's entry in OPA's capabilities JSON."""
@@ -108,6 +122,17 @@ class OperandTypeError(OperandError):
 
 REGISTRY: dict[str, Builtin] = {}
 
+# The step budget of the query whose metering builtin is running (see `charge_steps`).
+RUNNING_BUDGET: contextvars.ContextVar = contextvars.ContextVar("regolite_running_budget", default=None)
+
+
+def charge_steps(steps: int) -> None:
+    """Charge `steps` to the budget of the query running this builtin (one that
+    `meters`); raises eval_step_limit_error past it. Outside a query: nothing."""
+    budget = RUNNING_BUDGET.get()
+    if budget is not None:
+        budget.charge(steps)
+
 
 def builtin(
     name: str,
@@ -121,7 +146,9 @@ def builtin(
     variadic: Type | None = None,
     deprecated: bool = False,
     check_args: bool = True,
-    output_size: Callable[..., int] | None = None,
+    reads_clock: bool = False,
+    cost: Callable[..., int] | None = None,
+    meters: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the builtin `name`; the function is returned unchanged."""
 
@@ -138,7 +165,9 @@ def builtin(
             variadic=variadic,
             deprecated=deprecated,
             check_args=check_args,
-            output_size=output_size,
+            reads_clock=reads_clock,
+            cost=cost,
+            meters=meters,
         )
         return fn
 
@@ -159,15 +188,23 @@ def register(
     deprecated: bool = False,
     check_args: bool = True,
     replace: bool = False,
-    output_size: Callable[..., int] | None = None,
+    reads_clock: bool = False,
+    cost: Callable[..., int] | None = None,
+    meters: bool = False,
 ) -> Builtin:
     """Register `fn` as the builtin `name` (also for embedders' custom builtins).
 
     Registering a name twice is an error unless `replace` is set.
-    `output_size(*args)`, for builtins whose output can be far larger than
-    their operands (numbers.range), gives the number of elements a call would
-    make (0 when the operands are invalid), charged to the query's step
-    budget before the call.
+    `reads_clock` marks a builtin whose result depends on when it is called
+    (certificate validity): the compiler then never keeps its results, or
+    those of functions calling it, across queries, whether or not OPA's
+    capabilities call it nondeterministic.
+    `cost(*args)`, for builtins whose work can be far larger than their
+    operands (numbers.range), gives the steps a call takes: about one per
+    element made or visited, one per KiB of text made (0 when the operands
+    are invalid: it runs before they are checked). It is charged to the
+    query's step budget before the call. With `meters` set (and a cost), the
+    builtin also charges steps as it runs, with `charge_steps`.
     """
     if name in REGISTRY and not replace:
         raise ValueError(f"builtin {name!r} is already registered")
@@ -184,7 +221,9 @@ def register(
         infix=infix,
         relation=relation,
         deprecated=deprecated,
-        output_size=output_size,
+        reads_clock=reads_clock,
+        cost=cost,
+        meters=meters,
     )
     REGISTRY[name] = entry
     return entry

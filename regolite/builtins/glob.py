@@ -8,16 +8,15 @@ delimiters included), `{a,b}` one of the alternatives (which may nest), and
 
 A glob is parsed as gobwas parses it (the same tokens, errors and
 leniencies) and compiled to an RE2 regex, so matching is linear. Compiled
-globs sit in a bounded LRU cache keyed by (pattern, delimiters): `_compile`.
+globs sit in `PROGRAMS` (see `regex.ProgramCache`), keyed by (pattern, delimiters).
 """
 
 from __future__ import annotations
 
-import functools
-
 import re2
 
 from regolite.builtins import BuiltinError, OperandError, builtin
+from regolite.builtins.regex import MAX_PATTERN_LENGTH, OPTIONS, ProgramCache, subject
 from regolite.builtins.signature import BOOLEAN, NULL, STRING, array_of, one_of
 from regolite.values import type_name
 
@@ -25,8 +24,7 @@ GLOB = ("glob",)
 
 CACHE_SIZE = 1024
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
+PROGRAMS = ProgramCache(CACHE_SIZE)
 
 # gobwas/glob's special characters, which quote_meta escapes.
 _SPECIAL = frozenset("*?\\[]{}")
@@ -39,8 +37,8 @@ def glob_match(pattern, delimiters, value):
         seps: tuple[str, ...] = ()
     else:
         seps = _delimiters(delimiters)
-    rx = _compile(pattern, seps)
-    return rx.search(value.encode("utf-8", "surrogatepass")) is not None
+    rx = PROGRAMS.get((pattern, seps), _compile, pattern, seps)
+    return rx.search(subject(rx, value)) is not None
 
 
 @builtin("glob.quote_meta", args=(STRING,), result=STRING, categories=GLOB)
@@ -63,9 +61,10 @@ def _delimiters(delimiters: list) -> tuple[str, ...]:
 # --- compiling --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def _compile(pattern: str, delimiters: tuple[str, ...]):
-    """The RE2 program for the glob `pattern` with these delimiters; BuiltinError (not cached) if invalid."""
+    """The RE2 program for the glob `pattern` with these delimiters; BuiltinError if invalid."""
+    if len(pattern) > MAX_PATTERN_LENGTH // 2:  # parsed here, then as a regex several times longer
+        raise BuiltinError("pattern too large - compile failed")
     tree = _parse(pattern)
     if delimiters:
         not_delimiter = "[^" + "".join(_class_char(d) for d in dict.fromkeys(delimiters)) + "]"
@@ -73,7 +72,7 @@ def _compile(pattern: str, delimiters: tuple[str, ...]):
     else:
         regex = _to_regex(tree, ".*", ".")
     try:
-        return re2.compile(r"(?s)\A" + regex + r"\z", _OPTIONS)
+        return re2.compile(r"(?s)\A" + regex + r"\z", OPTIONS)
     except re2.error as exc:  # only for globs too large for RE2's memory budget
         message = exc.args[0] if exc.args else b""
         if isinstance(message, bytes):

@@ -166,9 +166,16 @@ def load_location(name: str) -> Location:
     return Location(name, info)
 
 
-@functools.lru_cache(maxsize=1)
 def local_location() -> Location:
-    """Go's time.Local: from $TZ (unset: /etc/localtime; empty: UTC), falling back to UTC."""
+    """Go's time.Local, read when this module was imported (see `_read_local_location`)."""
+    return _LOCAL
+
+
+def _read_local_location() -> Location:
+    """Go's time.Local: from $TZ (unset: /etc/localtime; empty: UTC), falling back to UTC.
+
+    Read once, at import, as Go reads it at start: evaluating a policy reads
+    neither the environment nor a file named by it."""
     tz = os.environ.get("TZ")
     candidates: list[str] = []
     if tz is None:
@@ -212,6 +219,9 @@ def _tzif_zone_types(data: bytes) -> tuple[tuple[str, int], ...]:
         end = chars.find(b"\0", index)
         zones.append((chars[index : end if end >= 0 else len(chars)].decode("ascii", "replace"), offset))
     return tuple(zones)
+
+
+_LOCAL = _read_local_location()
 
 
 # --- instants in a location ----------------------------------------------------------
@@ -261,16 +271,22 @@ _DIGITS = frozenset(b"0123456789")
 
 def leading_int(s: bytes) -> tuple[int, bytes, bool]:
     """Go's leadingInt: the leading [0-9]* as an integer, the rest, and False on overflow."""
+    x, i, ok = leading_int_at(s, 0)
+    return x, s[i:] if ok else s, ok
+
+
+def leading_int_at(s: bytes, i: int) -> tuple[int, int, bool]:
+    """Go's leadingInt from position i: the digits' value, the position after them, and False on overflow."""
     x = 0
-    i = 0
-    while i < len(s) and s[i] in _DIGITS:
+    end = len(s)
+    while i < end and s[i] in _DIGITS:
         if x > (1 << 63) // 10:
-            return 0, s, False
+            return 0, i, False
         x = x * 10 + s[i] - 48
         if x > 1 << 63:
-            return 0, s, False
+            return 0, i, False
         i += 1
-    return x, s[i:], True
+    return x, i, True
 
 
 def quote(s: bytes | str) -> str:

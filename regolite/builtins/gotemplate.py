@@ -24,6 +24,7 @@ import re
 import unicodedata
 import urllib.parse
 
+from regolite.builtins import charge_steps
 from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.sprintf import JSONNumber, go_json_value, go_sprint, go_sprintf
 
@@ -291,7 +292,10 @@ class GoTemplate:
                 decls = node[1][0]
                 value = self._pipeline(node[1], dot)
                 if not decls:
-                    out.append("<no value>" if value is None else go_sprint([go_json_value(value)]))
+                    text = "<no value>" if value is None else go_sprint([go_json_value(value)])
+                    if len(text) > 64:
+                        charge_steps(len(text) >> 6)  # a step per 64 bytes printed (Go's fmt, in Python)
+                    out.append(text)
             elif kind == "if" or kind == "with":
                 mark = len(self.variables)
                 value = self._pipeline(node[1], dot)
@@ -321,12 +325,16 @@ class GoTemplate:
             if len(decls) > 1:
                 raise self._exec_error(self.at[0], self.at[1],
                                        f"can't use {value} to iterate over more than one variable")
-            items = [(i, i) for i in range(value)]
+            items = zip(range(value), range(value))
         else:
             raise self._exec_error(self.at[0], self.at[1], f"range can't iterate over {_go_text(value)}")
         inner = len(self.variables)
+        steps = _range_steps(node[2])
+        ran = False
         try:
             for index, elem in items:
+                charge_steps(steps)
+                ran = True
                 if decls:
                     self.variables[-1] = (decls[-1], elem)
                 if len(decls) > 1:
@@ -338,7 +346,7 @@ class GoTemplate:
                 del self.variables[inner:]
         except _Break:
             pass
-        if not items and node[3] is not None:
+        if not ran and node[3] is not None:
             self._walk(node[3], dot, out)
         del self.variables[mark:]
 
@@ -451,6 +459,11 @@ class _Break(Exception):
 
 class _Continue(Exception):
     pass
+
+
+def _range_steps(body: list) -> int:
+    """Steps one iteration of a range takes: one, one per node of its body, one per KiB of its text."""
+    return 1 + len(body) + sum(len(node[1]) >> 10 for node in body if node[0] == "text")
 
 
 _ACTION_TOKEN = re.compile(

@@ -79,7 +79,7 @@ for _value, _tag, _words in (
 _YAML_WORDS[""] = (_NULL_TAG, None)
 
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_GO_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_GO_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # one way to match: linear
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 # go-yaml v2's timestamp layouts: 2006-1-2, then T/t 15:4:5 with a zone, or " 15:4:5"
 _TIMESTAMP = re.compile(

@@ -216,7 +216,7 @@ def _materialise(numbers: range) -> list:
     result=array_of(NUMBER),
     categories=NUMBERS,
     check_args=False,
-    output_size=_range_size,
+    cost=_range_size,
 )
 def numbers_range(a, b):
     start = big_int_operand(a, 1)
@@ -232,7 +232,7 @@ def numbers_range(a, b):
     result=array_of(NUMBER),
     categories=NUMBERS,
     check_args=False,
-    output_size=_range_size,
+    cost=_range_size,
 )
 def numbers_range_step(a, b, c):
     start = big_int_operand(a, 1)

@@ -98,11 +98,14 @@ def object_union(a, b):
 
 @builtin("object.union_n", args=(array_of(_OBJECT),), result=_OBJECT, categories=OBJECT)
 def object_union_n(objects):
+    """The objects merged left to right, as object.union of each in turn; linear in
+    their total size (merging copies of the result each time was quadratic)."""
     result: dict = {}
+    made: set = {id(result)}
     for obj in objects:
         if type(obj) is not dict:
             raise OperandError(1, f"must be array of objects but got array containing {type_name(obj)}")
-        result = _merge(result, obj)
+        _merge_into(result, obj, made)
     return result
 
 
@@ -137,7 +140,28 @@ def json_remove(obj, paths):
 _PATCH = object_static({"op": STRING, "path": ANY}, dynamic=(ANY, ANY))
 
 
-@builtin("json.patch", args=(ANY, array_of(_PATCH)), result=ANY, categories=OBJECT, check_args=False)
+def _patch_cost(doc, patches) -> int:
+    """Steps of json.patch: each patch copies the containers along its path (sized as in `doc`)."""
+    if type(patches) is not list:
+        return 0
+    steps = 0
+    for patch in patches:
+        steps += 1
+        try:
+            path = _parse_path(patch.get("path")) if type(patch) is dict else []
+        except OperandError:
+            continue
+        node = doc
+        for segment in path:
+            if type(node) not in (dict, list, RegoSet):
+                break
+            steps += len(node)
+            node = _patch_child(node, segment)
+    return steps
+
+
+@builtin("json.patch", args=(ANY, array_of(_PATCH)), result=ANY, categories=OBJECT, check_args=False,
+         cost=_patch_cost)
 def json_patch(doc, patches):
     """RFC 6902 patches applied in order; undefined when one fails (bad path, failed test...).
 
@@ -220,6 +244,20 @@ def _merge(a: dict, b: dict) -> dict:
         else:
             out[k] = v
     return out
+
+
+def _merge_into(out: dict, b: dict, made: set) -> None:
+    """`_merge(out, b)` in place. `made` holds the ids of the objects made here,
+    which may change; an operand's object is copied (once) before it changes."""
+    for k, v in b.items():
+        old = out.get(k, UNDEFINED)
+        if type(old) is dict and type(v) is dict:
+            if id(old) not in made:
+                old = out[k] = dict(old)
+                made.add(id(old))
+            _merge_into(old, v, made)
+        else:
+            out[k] = v
 
 
 def _subset(sup, sub) -> bool:

@@ -12,13 +12,17 @@ between the two is bridged here:
 - regex.replace expands `$1`, `${1}`, `$name`, `${name}` and `$$` as Go's
   `Regexp.Expand` does, not Python's `\\1`.
 
-Compiled patterns sit in a bounded LRU cache keyed by (kind, pattern, and
-the template delimiters for kind "template"): `_compile`.
+Compiled patterns sit in `PROGRAMS`, bounded in count and instructions,
+keyed by the pattern (a template by (kind, template, delimiters)). Every RE2
+program regolite makes is compiled with `OPTIONS` (no logging to stderr, a
+memory budget) and matched on `subject(...)` (text bounded by program size),
+so no single call runs long inside C.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Callable
 
 import re2
@@ -30,12 +34,26 @@ REGEX = ("regex",)
 
 CACHE_SIZE = 256
 
-# RE2's default memory budget (8 MiB) refuses patterns Go compiles, such as
-# `\pL{1000}`; 64 MiB admits them. The budget is an upper bound per program
-# (RE2 allocates as it needs), and the cache bounds how many are kept.
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
-_OPTIONS.max_mem = 64 << 20
+# RE2 compiles in time and memory proportional to its program (about 0.5 µs
+# and 15 bytes an instruction), and a match steps through at most program
+# size times text length. Both are bounded so that no call runs long inside
+# C, where the deadline cannot stop it: programs by RE2's default memory
+# budget (8 MiB: `\\pL{400}` compiles in 0.25 s; Go compiles `\\pL{1000}`,
+# which RE2 would take 0.7 s and 60 MiB for), matches by MAX_MATCH_WORK
+# (about 0.1 s at RE2's slowest, a program that defeats its DFA).
+MAX_PROGRAM_MEMORY = 8 << 20
+MAX_MATCH_WORK = 1 << 31
+# RE2 parses before it counts memory, and each Unicode property class (`\\pL`:
+# 650 ranges) takes it 0.15 ms: patterns are bounded in length and in those.
+MAX_PATTERN_LENGTH = 1 << 17
+MAX_UNICODE_CLASSES = 500
+CACHE_INSTRUCTIONS = 1 << 21  # compiled programs kept, in instructions (about 30 MiB)
+
+# Options for every RE2 program regolite compiles: RE2 logs bad patterns to
+# stderr from C++ unless told not to, which would break a JSON log.
+OPTIONS = re2.Options()
+OPTIONS.log_errors = False
+OPTIONS.max_mem = MAX_PROGRAM_MEMORY
 
 # RE2's error texts to Go's regexp/syntax ErrorCode texts.
 _GO_ERROR_CODES = {
@@ -66,7 +84,8 @@ class RegexSyntaxError(BuiltinError):
 
 @builtin("regex.match", args=(STRING, STRING), result=BOOLEAN, categories=REGEX)
 def regex_match(pattern, value):
-    return _compile("regex", pattern).search(_encode(value)) is not None
+    rx = _compile("regex", pattern)
+    return rx.search(subject(rx, value)) is not None
 
 
 @builtin("re_match", args=(STRING, STRING), result=BOOLEAN, categories=REGEX, deprecated=True)
@@ -90,7 +109,7 @@ def regex_is_valid(pattern):
 def regex_split(pattern, value):
     """Go's Regexp.Split(value, -1), quirks included (an empty pattern on "" gives [])."""
     rx = _compile("regex", pattern)
-    text = _encode(value)
+    text = subject(rx, value)
     if pattern and not text:
         return [""]
     pieces = []
@@ -110,7 +129,7 @@ def regex_find_n(pattern, value, number):
     """Go's FindAllString(value, n): at most n matches, all of them when n < 0."""
     n = _int_operand(number, 3)
     rx = _compile("regex", pattern)
-    text = _encode(value)
+    text = subject(rx, value)
     return [_decode(text[start:stop]) for start, stop in _all_spans(rx, text, n)]
 
 
@@ -124,7 +143,7 @@ def regex_find_all_string_submatch_n(pattern, value, number):
     """Go's FindAllStringSubmatch(value, n): each match with its groups, "" for a group that took no part."""
     n = _int_operand(number, 3)
     rx = _compile("regex", pattern)
-    text = _encode(value)
+    text = subject(rx, value)
     groups = range(rx.groups + 1)
     out = []
     for match in _all_matches(rx, text, n):
@@ -140,7 +159,7 @@ def regex_find_all_string_submatch_n(pattern, value, number):
 def regex_replace(value, pattern, replacement):
     """Go's ReplaceAllString(value, replacement), with Go's `$` expansion."""
     rx = _compile("regex", pattern)
-    text = _encode(value)
+    text = subject(rx, value)
     template = _parse_template(replacement)
     names = rx.groupindex if any(type(p) is tuple for p in template) else {}
     out = bytearray()
@@ -178,7 +197,7 @@ def regex_template_match(template, value, delimiter_start, delimiter_end):
         # OPA reports the start delimiter's length here too.
         raise BuiltinError(f"end delimiter has to be exactly one character long but is {start_len} long")
     rx = _compile("template", template, delimiter_start, delimiter_end)
-    return rx.search(_encode(value)) is not None
+    return rx.search(subject(rx, value)) is not None
 
 
 @builtin("regex.globs_match", args=(STRING, STRING), result=BOOLEAN, categories=REGEX)
@@ -196,28 +215,86 @@ def go_search(pattern: str) -> Callable[[str], bool]:
     Raises RegexSyntaxError, worded as Go words it, for an invalid pattern.
     """
     program = _compile("regex", pattern)
-    return lambda text: program.search(_encode(text)) is not None
+    return lambda text: program.search(subject(program, text)) is not None
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
+def subject(program, text: str) -> bytes:
+    """`text` as the UTF-8 bytes RE2 matches, refused (BuiltinError) when
+    `program` could step through more than MAX_MATCH_WORK instructions on it."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > 256 and len(data) * program.programsize > MAX_MATCH_WORK:
+        raise BuiltinError(f"regexp: input of {len(data)} bytes is too long for a pattern of "
+                           f"{program.programsize} instructions")
+    return data
+
+
+class ProgramCache:
+    """Compiled RE2 programs by key, bounded in count and in total instructions
+    (a program's memory follows its size); the oldest go first. A hit is one
+    dict lookup, safe from any thread; a failed build is not kept."""
+
+    def __init__(self, entries: int, instructions: int = CACHE_INSTRUCTIONS) -> None:
+        self.entries = entries
+        self.instructions = instructions
+        self.programs: dict = {}
+        self.size = 0  # instructions held
+        self.misses = 0
+        self.lock = threading.Lock()
+
+    def get(self, key, build: Callable, *args):
+        """The program for `key`, made by `build(*args)` when not held."""
+        program = self.programs.get(key)
+        if program is not None:
+            return program
+        program = build(*args)
+        with self.lock:
+            self.misses += 1
+            if key not in self.programs:
+                self.programs[key] = program
+                self.size += program.programsize
+                while len(self.programs) > 1 and (
+                        len(self.programs) > self.entries or self.size > self.instructions):
+                    self.size -= self.programs.pop(next(iter(self.programs))).programsize
+        return program
+
+    def clear(self) -> None:
+        with self.lock:
+            self.programs.clear()
+            self.size = self.misses = 0
+
+
+PROGRAMS = ProgramCache(CACHE_SIZE)
+
+
 def _compile(kind: str, pattern: str, *delimiters: str):
     """The RE2 program for (kind, pattern[, delimiters]): kind "regex" is a Go regexp, "template" a template.
 
     Raises RegexSyntaxError (not cached) for an invalid pattern.
     """
     if kind == "template":
-        return _compile_go(_template_to_regex(pattern, *delimiters))
-    return _compile_go(pattern)
+        return PROGRAMS.get((kind, pattern, *delimiters), _compile_template, pattern, *delimiters)
+    return PROGRAMS.get(pattern, _compile_go, pattern)
+
+
+def _compile_template(template: str, *delimiters: str):
+    return _compile_go(_template_to_regex(template, *delimiters))
 
 
 def _compile_go(pattern: str):
     if not _is_utf8(pattern):
         raise RegexSyntaxError(f"error parsing regexp: invalid UTF-8: `{pattern}`")
     _reject_any_byte(pattern)
+    check_pattern_size(pattern)
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return re2.compile(pattern, OPTIONS)
     except re2.error as exc:
         raise RegexSyntaxError(_go_error_text(exc)) from None
+
+
+def check_pattern_size(pattern: str) -> None:
+    """Refuse, as Go refuses a huge expression, a pattern RE2 would take long to parse."""
+    if len(pattern) > MAX_PATTERN_LENGTH or pattern.count("\\p") + pattern.count("\\P") > MAX_UNICODE_CLASSES:
+        raise RegexSyntaxError("error parsing regexp: expression too large: ``")
 
 
 def _is_utf8(text: str) -> bool:

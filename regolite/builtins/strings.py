@@ -35,7 +35,30 @@ _STRINGS_ARRAY_OR_SET = one_of(set_of(STRING), array_of(STRING))
 _STRING_OR_COLLECTION = one_of(STRING, set_of(STRING), array_of(STRING))
 
 
-@builtin("concat", args=(STRING, _STRINGS_ARRAY_OR_SET), result=STRING, categories=STRINGS)
+# Text a builtin makes beyond its operands costs a step per KiB (see `cost` in
+# regolite.builtins); below MADE_FREE characters it is not counted.
+MADE_FREE = 1 << 16
+
+
+def _concat_cost(delimiter, collection) -> int:
+    """Steps of concat: the delimiter is repeated once between each two elements."""
+    if type(delimiter) is not str or type(collection) not in (list, RegoSet):
+        return 0
+    made = len(delimiter) * len(collection)
+    return made >> 10 if made > MADE_FREE else 0
+
+
+def _replace_cost(x, old, new) -> int:
+    """Steps of replace: the text `new` adds over `old` at each match (at every code point for an empty `old`)."""
+    if type(x) is not str or type(old) is not str or type(new) is not str or len(new) <= len(old):
+        return 0
+    growth = len(new) - len(old)
+    if (len(x) + 1) * growth <= MADE_FREE:
+        return 0
+    return (x.count(old) if old else len(x) + 1) * growth >> 10
+
+
+@builtin("concat", args=(STRING, _STRINGS_ARRAY_OR_SET), result=STRING, categories=STRINGS, cost=_concat_cost)
 def concat(delimiter, collection):
     """strings.Join over the array, or over the set in sorted order."""
     if type(collection) is RegoSet:
@@ -129,7 +152,7 @@ def upper(x):
     return "".join([_upper_char(c) for c in x])
 
 
-@builtin("replace", args=(STRING, STRING, STRING), result=STRING, categories=STRINGS)
+@builtin("replace", args=(STRING, STRING, STRING), result=STRING, categories=STRINGS, cost=_replace_cost)
 def replace(x, old, new):
     """strings.ReplaceAll; an empty `old` inserts `new` around every code point."""
     return x.replace(old, new)
@@ -253,7 +276,13 @@ def trim_space(value):
     return value.strip(_GO_SPACE)
 
 
-@builtin("strings.render_template", args=(STRING, object_of(STRING, ANY)), result=STRING, categories=STRINGS)
+def _template_cost(template, variables) -> int:
+    """Steps of parsing the template (a step per KiB); executing it charges its `range`s as they run."""
+    return len(template) >> 10 if type(template) is str else 0
+
+
+@builtin("strings.render_template", args=(STRING, object_of(STRING, ANY)), result=STRING, categories=STRINGS,
+         cost=_template_cost, meters=True)
 def strings_render_template(template, variables):
     """Go's text/template with option missingkey=error, on the variables as JSON (see `gotemplate`)."""
     try:

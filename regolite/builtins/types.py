@@ -134,9 +134,11 @@ def to_number(x):
 
 # Go's strconv.ParseFloat syntax, which OPA uses: decimal, or hexadecimal
 # with a mandatory p exponent. Python's float() is looser (spaces, "_").
+# Written so that no two ways match the same digits: `[0-9]+\.?[0-9]*` split
+# a run of digits every way on a bad tail, quadratic (a 60 KB string: 55 s).
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+")
 _NOT_FINITE = ("inf", "infinity", "nan")
 
 

@@ -44,7 +44,7 @@ for _power, _prefix in enumerate("kmgtpe", start=1):
 # The amount's characters come first; an exponent follows if digits do.
 _AMOUNT = re.compile(r"[+-]?[0-9.]*")
 _EXPONENT = re.compile(r"[eE][+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")  # one way to match: linear
 
 
 @builtin("units.parse", args=(STRING,), result=NUMBER, categories=UNITS)

@@ -154,7 +154,8 @@ def crypto_x509_parse_certificates(certs: str) -> list | None:
 _VERIFY_RESULT = array_tuple(BOOLEAN, array_of(_OBJECT))
 
 
-@builtin("crypto.x509.parse_and_verify_certificates", args=(STRING,), result=_VERIFY_RESULT, categories=CRYPTO)
+@builtin("crypto.x509.parse_and_verify_certificates", args=(STRING,), result=_VERIFY_RESULT, categories=CRYPTO,
+         reads_clock=True)
 def crypto_x509_parse_and_verify_certificates(certs: str) -> list:
     return _parse_and_verify(certs, VerifyOptions())
 
@@ -164,6 +165,7 @@ def crypto_x509_parse_and_verify_certificates(certs: str) -> list:
     args=(STRING, _OBJECT),
     result=_VERIFY_RESULT,
     categories=CRYPTO,
+    reads_clock=True,
 )
 def crypto_x509_parse_and_verify_certificates_with_options(certs: str, options: dict) -> list:
     return _parse_and_verify(certs, VerifyOptions.parse(options))

@@ -59,9 +59,7 @@ class VerifyOptions:
                     raise BuiltinError("'CurrentTime' should be a number")
                 if type(value) is float and not value.is_integer() or not -(2**63) <= value < 2**63:
                     raise BuiltinError("'CurrentTime' should be a valid int64 number")
-                ns = int(value)
-                out.current_time = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
-                out.current_time += datetime.timedelta(microseconds=(ns % 10**9) // 1000)
+                out.current_time = _datetime_of_ns(int(value))
             elif key == "MaxConstraintComparisons":
                 if type(value) not in (int, float):
                     raise BuiltinError("'MaxConstraintComparisons' should be a number")
@@ -87,13 +85,26 @@ class VerifyOptions:
         return out
 
 
+def _now() -> datetime.datetime:
+    """The query's time (`time.now_ns`)."""
+    from regolite.builtins.time import time_now_ns
+
+    return _datetime_of_ns(time_now_ns())
+
+
+def _datetime_of_ns(ns: int) -> datetime.datetime:
+    """Nanoseconds since the epoch as a UTC datetime, to the microsecond."""
+    return datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc) + datetime.timedelta(
+        microseconds=(ns % 10**9) // 1000)
+
+
 def verify_chain(certs: list, options: VerifyOptions, to_json: Callable[[Any], dict]) -> list | None:
     """Go's leaf.Verify with certs[0] as the root, the middle ones as intermediates; the first chain found.
 
     `to_json` gives a certificate's Go JSON form, which the checks read.
     """
     root, intermediates, leaf = certs[0], certs[1:-1], certs[-1]
-    now = options.current_time or datetime.datetime.now(datetime.timezone.utc)
+    now = options.current_time or _now()
     info = {id(c): to_json(c) for c in certs}
     leaf_info = info[id(leaf)]
     if leaf_info["UnhandledCriticalExtensions"]:

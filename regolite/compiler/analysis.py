@@ -56,8 +56,8 @@ def shareable(expr: Expr) -> bool:
 class Purity:
     """Which functions read nothing but their arguments: no `input`, no `data`
     other than calls of pure functions, no rules, no `with`, no print, only
-    deterministic builtins. Equal arguments then give equal results in every
-    query."""
+    repeatable builtins (not nondeterministic, not reading the clock). Equal
+    arguments then give equal results in every query."""
 
     def __init__(self, tree: RuleTree) -> None:
         self.tree = tree
@@ -84,7 +84,7 @@ class Purity:
                     return False
             else:
                 b = REGISTRY.get(node.name)
-                if b is None or b.nondeterministic or node.name in EFFECTS or node.name in self.tree.mocked:
+                if b is None or not b.repeatable or node.name in EFFECTS or node.name in self.tree.mocked:
                     return False
             return all(self._pure(a) for a in node.args)
         return all(self._pure(child) for child in node.children())

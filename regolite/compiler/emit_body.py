@@ -548,8 +548,8 @@ class BodyEmitter:
             if builtin.relation:
                 self.loop(f"for {result} in c.relation({fn}, {self.w.constant(name)}, {arg_tuple}, {loc}):")
                 return result
-            if builtin.output_size is not None:
-                self.w.line(f"{result} = c.sized({fn}, {self.w.constant(name)}, {arg_tuple}, {loc})")
+            if builtin.cost is not None:
+                self.w.line(f"{result} = c.costly({fn}, {self.w.constant(name)}, {arg_tuple}, {loc})")
             elif builtin.nondeterministic:
                 self.w.line(f"{result} = c.once({fn}, {self.w.constant(name)}, {arg_tuple}, {loc})")
             else:

@@ -29,7 +29,7 @@ _TOKEN = re.compile(
     (?P<SPACE>[ \t\r\f\v]+)
   | (?P<NL>\n(?:[ \t\r\f\v\n]|\#[^\n]*)*)
   | (?P<COMMENT>\#[^\n]*)
-  | (?P<NUMBER>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<NUMBER>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
   | (?P<STRING>"(?:[^"\\\n]|\\.)*")
   | (?P<RAWSTRING>`[^`]*`)
   | (?P<TEMPLATE>\$["`])

@@ -57,21 +57,26 @@ class Context:
             self.cache[key] = found
         return found
 
-    def sized(self, fn, name: str, args: tuple, loc: Any) -> Any:
-        """A builtin whose output may be far larger than its operands
-        (numbers.range): its size is charged to the step budget first."""
-        from regolite.builtins import REGISTRY, BuiltinError
+    def costly(self, fn, name: str, args: tuple, loc: Any) -> Any:
+        """A builtin with a `cost` (numbers.range, replace...): the cost is
+        charged to the step budget first; one that `meters` (a template)
+        charges more while it runs."""
+        from regolite.builtins import REGISTRY, RUNNING_BUDGET, BuiltinError
         from regolite.runtime.ops import BUILTIN_FAILURES, unexpected_builtin_error
 
-        output_size = REGISTRY[name].output_size  # None if an embedder replaced the builtin since
-        if output_size is not None:
-            self.budget.charge(output_size(*args))
+        entry = REGISTRY[name]  # cost None if an embedder replaced the builtin since
+        if entry.cost is not None:
+            self.budget.charge(entry.cost(*args))
+        running = RUNNING_BUDGET.set(self.budget) if entry.meters else None
         try:
             return fn(*args)
         except BuiltinError as e:
             return self.builtin_error(e, name, loc)
         except BUILTIN_FAILURES as e:
             return self.builtin_error(unexpected_builtin_error(e), name, loc)
+        finally:
+            if running is not None:
+                RUNNING_BUDGET.reset(running)
 
     def relation(self, fn, name: str, args: tuple, loc: Any):
         """The results of a relation builtin (walk), one at a time."""

@@ -123,8 +123,8 @@ def values_in_order(x: Any, c: Any) -> Iterable:
 
 
 class Budget:
-    """The steps a query may still take: loop iterations, and the elements of
-    builtins with an `output_size` (numbers.range). Shared by every context of
+    """The steps a query may still take: loop iterations, and the costs of
+    builtins that declare one (numbers.range). Shared by every context of
     one evaluation (`with` blocks, each constraint of a review)."""
 
     __slots__ = ("left", "limit")

@@ -609,3 +609,65 @@ def test_is_valid_builtins_take_any_operand():
     for name in ("json.is_valid", "yaml.is_valid"):
         assert REGISTRY[name].function is REGISTRY[name].unchecked
         assert call(name, RegoSet()) is False
+
+
+# --- json schemas: references stay inside the schema, regexes are Go's ------------------------------
+# What OPA v1.19 (gojsonschema) answers, from the OPA oracle; remote references
+# are the one place regolite refuses what OPA reads (see the schema module).
+
+
+@pytest.mark.parametrize("schema, message", [
+    ({"definitions": {"a": {}}, "properties": {"a": {"$ref": "#/definitions/missing"}}}, "Object has no key 'missing'"),
+    ({"properties": {"a": {"$ref": "#/definitions/missing"}}}, "Object has no key 'definitions'"),
+    ({"items": [{}], "properties": {"a": {"$ref": "#/items/5"}}}, "Out of bound array[0,1] index '5'"),
+    ({"type": "string", "properties": {"a": {"$ref": "#/type/x"}}}, "Invalid token reference 'x'"),
+    ({"properties": {"a": {"$ref": "./x.json"}}}, "Reference /x.json must be canonical"),
+    ({"properties": {"a": {"$ref": "other.json"}}}, "Reference /other.json must be canonical"),
+    ({"properties": {"a": {"$ref": "urn:foo"}}}, "Reference urn:foo must be canonical"),
+    # OPA reads these; regolite refuses
+    ({"properties": {"a": {"$ref": "file:///etc/hostname"}}},
+     "Reference file:///etc/hostname is not read: regolite resolves no remote references"),
+    ({"$id": "http://example.com/r.json", "properties": {"a": {"$ref": "other.json"}}},
+     "Reference http://example.com/other.json is not read: regolite resolves no remote references"),
+])
+def test_json_schema_references_that_do_not_resolve(schema, message):
+    assert call("json.verify_schema", schema) == [False, "jsonschema: " + message]
+    assert error_of("json.match_schema", {"a": 1}, schema).message == message
+
+
+def test_json_schema_references_inside_the_schema_and_to_meta_schemas_resolve():
+    local = {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}}
+    by_id = {"$id": "http://example.com/root.json", "definitions": {"s": {"$id": "s.json", "type": "string"}},
+             "properties": {"a": {"$ref": "s.json"}}}
+    wrong = {"desc": "Invalid type. Expected: string, given: integer", "error": "a: Invalid type. Expected: string, "
+             "given: integer", "field": "a", "type": "invalid_type"}
+    assert call("json.match_schema", {"a": 1}, local) == [False, [wrong]]
+    assert call("json.match_schema", {"a": 1}, by_id) == [False, [wrong]]
+    meta = {"properties": {"a": {"$ref": "http://json-schema.org/draft-07/schema#/definitions/nonNegativeInteger"}}}
+    ok, errors = call("json.match_schema", {"a": -1}, meta)
+    assert ok is False and errors[0]["desc"] == "Must be greater than or equal to 0"
+    assert call("json.verify_schema", {"properties": {"$ref": {"type": "string"}}}) == [True, None]
+    assert call("json.verify_schema", {"properties": {"a": {"$ref": "#foo"}}}) == [True, None]
+
+
+def test_json_schema_patterns_are_go_regexps():
+    def pattern(p, value):
+        return call("json.match_schema", {"a": value}, {"properties": {"a": {"pattern": p}}})[0]
+
+    assert pattern("(?P<x>a)", "aaa") is True
+    assert pattern("\\p{Greek}", "aaa") is False  # Python's re knows no \p
+    assert pattern("^\\d$", "\u0661") is False  # Go's \d is ASCII
+    assert pattern("\\Qa.\\E", "a.") is True
+    assert call("json.verify_schema", {"properties": {"a": {"pattern": "(?=a)"}}}) == \
+        [False, "jsonschema: pattern must be a valid regex"]
+    assert call("json.verify_schema", {"patternProperties": {"(?=a)": {}}}) == \
+        [False, "jsonschema: Invalid regex pattern '(?=a)'"]
+    assert error_of("json.match_schema", {"a": "x"}, {"properties": {"a": {"pattern": "(?=a)"}}}).message == \
+        "pattern must be a valid regex"
+    regex_format = {"properties": {"a": {"format": "regex"}}}
+    assert call("json.match_schema", {"a": "(?=a)"}, regex_format)[1][0]["desc"] == "Does not match format 'regex'"
+    assert call("json.match_schema", {"a": "(?P<x>a)"}, regex_format) == [True, []]
+    properties = {"properties": {"a": {"patternProperties": {"^a\\z": {"type": "string"}, "^c": {}},
+                                       "additionalProperties": False}}}
+    ok, errors = call("json.match_schema", {"a": {"ab": 1, "b": 2, "c": 3}}, properties)
+    assert [e["desc"] for e in errors] == ["Additional property ab is not allowed", "Additional property b is not allowed"]

@@ -47,6 +47,12 @@ def parse_or_error(text: str, version: str = "v1") -> None:
         ('package p\np := "a\\qb"\n', "2:6", "illegal string literal"),
         ('package p\np := "abc\n', "2:6", "non-terminated string"),
         ("package p\np := @\n", "2:6", "illegal token"),
+        # Digits of other scripts are no digits to OPA: `x := \u0661\u0662\u0663` is an illegal token, not 123.
+        ("package p\np := \u0661\u0662\u0663\n", "2:6", "illegal token"),
+        ("package p\np := [\u0661]\n", "2:7", "illegal token"),
+        ("package p\np := 1\u0661\n", "2:6", "invalid number"),
+        ("package p\np := 1.\u0665\n", "2:6", "invalid number"),
+        ("package p\np := 1e\u0665\n", "2:6", "invalid number"),
         ("p := 1\n", "1:1", "expected one of newline, package"),
         ("package p\np if { x := }\n", "2:13", "expected a term"),
         ("package p\np if { some 1 }\n", "2:13", "expected var in some declaration"),
