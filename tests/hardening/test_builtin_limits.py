@@ -21,18 +21,20 @@ from tests.builtin_helpers import call
 
 
 class Quick:
-    """Asserts that the block took less than `seconds`."""
+    """Asserts that the block used less than `seconds` of this process's CPU time
+    (not wall time: the bound holds on a machine busy with other work; every
+    case here is CPU-bound, what the unfixed code spent was seconds of CPU)."""
 
     def __init__(self, seconds: float = 0.5) -> None:
         self.seconds = seconds
 
     def __enter__(self):
-        self.start = time.perf_counter()
+        self.start = time.process_time()
         return self
 
     def __exit__(self, *exc):
-        took = time.perf_counter() - self.start
-        assert took < self.seconds, f"took {took:.2f}s"
+        took = time.process_time() - self.start
+        assert took < self.seconds, f"took {took:.2f}s of CPU"
 
 
 def query(source: str, **options):

@@ -227,8 +227,8 @@ def test_a_schema_reference_to_a_listener_that_never_answers_does_not_stall():
         policy = regolite.compile({"p.rego": "package p\nm := json.verify_schema("
                                    f'{{"properties": {{"a": {{"$ref": "http://127.0.0.1:{port}/s.json"}}}}}})\n'})
         start = time.perf_counter()
-        verdict = policy.query("data.p.m", timeout=5)[0]["expressions"][0]
-        assert time.perf_counter() - start < 0.5
+        verdict = policy.query("data.p.m", timeout=10)[0]["expressions"][0]
+        assert time.perf_counter() - start < 2  # not stalled on the socket (the timeout is 10 s)
         assert verdict == [False, f"jsonschema: Reference http://127.0.0.1:{port}/s.json is not read: "
                                   "regolite resolves no remote references"]
         thread.join(0.2)
