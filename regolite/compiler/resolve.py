@@ -115,7 +115,9 @@ class Resolver:
             # an else branch shares the function's arguments, not the body's locals
             else_rule = replace(rule.else_, head=replace(rule.else_.head, args=head.args))
             else_ = Resolver(self.module, self.errors, self.mocked).rule(else_rule)
-        return replace(rule, head=new_head, body=body, else_=else_)
+        resolved = replace(rule, head=new_head, body=body, else_=else_)
+        self.errors.extend(unused_declarations(replace(resolved, else_=None)))
+        return resolved
 
     # --- bodies -----------------------------------------------------------------
 
@@ -362,4 +364,22 @@ def _names_builtin(term) -> bool:
 def resolve_query(body: tuple, errors: list) -> tuple:
     """A query's body resolved (no package, no imports): its vars are its own."""
     resolved, _scope = Resolver(ModuleScope((), set(), {}), errors).body(body, Scope())
+    errors.extend(unused_declarations(Block(resolved)))
     return resolved
+
+
+def unused_declarations(node: ast.Node) -> list[RegoError]:
+    """OPA's `declared var x unused`: a var declared by `some x` (without `in`) or
+    by `every k, v` that nothing else mentions. After resolution each declaration
+    has a name of its own, so "mentions" is any other occurrence of that name."""
+    declared: dict[int, Var] = {}
+    for n in ast.walk(node):
+        if isinstance(n, SomeDecl):
+            declared.update((id(s), s) for s in n.symbols if isinstance(s, Var) and not s.is_wildcard)
+        elif isinstance(n, Every):
+            declared.update((id(v), v) for v in (n.key, n.value) if v is not None and not v.is_wildcard)
+    if not declared:
+        return []
+    mentioned = {n.name for n in ast.walk(node) if isinstance(n, Var) and id(n) not in declared}
+    return [RegoError(COMPILE_ERROR, f"declared var {var.name.split('#')[0]} unused", var.loc)
+            for var in declared.values() if var.name not in mentioned]
