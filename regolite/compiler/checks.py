@@ -102,29 +102,32 @@ class Dependencies:
             stack.extend(node.children.values())
 
     def recursion_errors(self, groups: list[Group]) -> list[RegoError]:
-        """OPA rejects rules that depend on themselves (rego_recursion_error)."""
+        """OPA rejects rules that depend on themselves (rego_recursion_error): one
+        error per rule on a cycle, naming the shortest way back to it."""
         errors: list[RegoError] = []
-        state: dict[int, int] = {}  # 1 visiting, 2 done
-        reported: set = set()
-
-        def visit(gid: int, path: list) -> None:
-            state[gid] = 1
-            path.append(gid)
-            for nxt in sorted(self.edges.get(gid, ())):
-                if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
-                    if nxt not in reported:
-                        reported.add(nxt)
-                        group = groups[nxt]
-                        loc = group.defs[0].loc if group.defs else None
-                        chain = " -> ".join(groups[g].text for g in cycle)
-                        errors.append(RegoError(RECURSION_ERROR, f"rule {group.text} is recursive: {chain}", loc))
-                elif state.get(nxt) is None:
-                    visit(nxt, path)
-            path.pop()
-            state[gid] = 2
-
         for group in groups:
-            if state.get(group.id) is None:
-                visit(group.id, [])
+            cycle = self._shortest_cycle(group.id)
+            if cycle is not None:
+                loc = group.defs[0].loc if group.defs else None
+                chain = " -> ".join(groups[g].text for g in cycle)
+                errors.append(RegoError(RECURSION_ERROR, f"rule {group.text} is recursive: {chain}", loc))
         return errors
+
+    def _shortest_cycle(self, start: int) -> Optional[list[int]]:
+        """The group ids from `start` back to it along the fewest edges, or None."""
+        came_from: dict[int, int] = {}
+        frontier = [start]
+        while frontier:
+            following = []
+            for gid in frontier:
+                for nxt in sorted(self.edges.get(gid, ())):
+                    if nxt == start:
+                        path = [gid]
+                        while path[-1] != start:
+                            path.append(came_from[path[-1]])
+                        return list(reversed(path)) + [start]
+                    if nxt not in came_from:
+                        came_from[nxt] = gid
+                        following.append(nxt)
+            frontier = following
+        return None

@@ -311,16 +311,14 @@ class BodyEmitter:
             if len(a.items) != len(b.items):
                 self.w.line("continue")
                 return
-            for x, y in zip(a.items, b.items):
-                self.unify(x, y)
+            self._unify_pairs(list(zip(a.items, b.items)))
             return
         if isinstance(a, Object) and isinstance(b, Object) and (a_free or b_free):
             if len(a.items) == len(b.items):
                 bk = {repr(k.to_json()): v for k, v in b.items}
                 pairs = [(v, bk.get(repr(k.to_json()))) for k, v in a.items]
                 if all(o is not None for _, o in pairs):
-                    for x, y in pairs:
-                        self.unify(x, y)
+                    self._unify_pairs(pairs)
                     return
             self.w.line("continue")
             return
@@ -334,6 +332,15 @@ class BodyEmitter:
             self.fail(self.comparison("equal", va, vb, a, b, negate=True))
         else:
             raise Unsupported("cannot unify two terms that both have unbound vars")
+
+    def _unify_pairs(self, pairs: list) -> None:
+        """Unify element with element, each pair once one of its sides is bound
+        (`[a, b] = [b, 1]` binds b first, then a)."""
+        while pairs:
+            ready = [p for p in pairs if not (self._unbound(p[0]) and self._unbound(p[1]))] or pairs[:1]
+            x, y = ready[0]
+            pairs.remove((x, y))
+            self.unify(x, y)
 
     def _unbound(self, term: Term) -> bool:
         return any(name not in self.sym.bound for name in pattern_vars(term))

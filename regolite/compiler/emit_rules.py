@@ -76,7 +76,8 @@ class ModuleEmitter:
         self.w = CodeWriter()
         self.deps = Dependencies()
         self.purity = Purity(tree)
-        self.errors: list[RegoError] = list(tree.errors)
+        self.errors: list[RegoError] = []     # found while writing code (safety, calls)
+        self.recursion: list[RegoError] = []  # rules that depend on themselves
 
     def emit(self) -> CodeWriter:
         self.w.line(MODULE_DOC.splitlines()[0])
@@ -93,7 +94,7 @@ class ModuleEmitter:
         for node in self.tree.nodes:
             if node.has_rules() and node.group is None:
                 self._emit_vdoc(node)
-        self.errors.extend(self.deps.recursion_errors(self.tree.groups))
+        self.recursion = self.deps.recursion_errors(self.tree.groups)
         return self.w
 
     def _emit_vdoc(self, node: DocNode) -> None:

@@ -41,6 +41,22 @@ def as_rego_errors(error: Exception, loc=None) -> list[RegoError]:
     return [RegoError(COMPILE_ERROR, f"not supported yet: {error}", loc)]
 
 
+def first_stage(*stages: list[RegoError]) -> list[RegoError]:
+    """The errors of the first compile stage that has any, as OPA reports them: its
+    compiler stops after a stage with errors (names and local vars, then recursion,
+    then safety, then types), so one program's errors all come from one stage."""
+    for errors in stages:
+        if errors:
+            return sorted_errors(errors)
+    return []
+
+
+def by_safety(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError]]:
+    """Unsafe-variable errors (OPA's safety stage), and the rest (its type checks)."""
+    unsafe = [e for e in errors if e.code == UNSAFE_VAR_ERROR]
+    return unsafe, [e for e in errors if e.code != UNSAFE_VAR_ERROR]
+
+
 def sorted_errors(errors: list[RegoError]) -> list[RegoError]:
     """Errors in the order of their locations (file, row, column)."""
     def key(e: RegoError) -> tuple:

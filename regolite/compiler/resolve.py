@@ -58,10 +58,12 @@ class ModuleScope:
 
 @dataclass
 class Scope:
-    """Declared locals of one body: Rego name -> unique name."""
+    """Declared locals of one body: Rego name -> unique name, and how each came
+    to be ("assign", "some", "arg", or "ref" for a var the body unifies)."""
 
     names: dict[str, str] = field(default_factory=dict)
     parent: Optional["Scope"] = None
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def lookup(self, name: str) -> Optional[str]:
         scope: Optional[Scope] = self
@@ -99,6 +101,7 @@ class Resolver:
             for v in _vars_of_terms(head.args):
                 if v.name not in scope.names and not v.is_wildcard:
                     scope.names[v.name] = self.fresh(v.name)
+                    scope.kinds[v.name] = "arg"
             args = tuple(self.term(a, scope) for a in head.args)
         # The head's vars (ref operands, key, value) are the body's.
         body, body_scope = self.body(rule.body, scope, extra=_head_vars(head))
@@ -140,43 +143,61 @@ class Resolver:
                 continue
             if parent.lookup(name) is None and not self._is_global(name):
                 scope.names[name] = self.fresh(name)
+                scope.kinds[name] = "ref"
         # `:=` and `some` declare a var from their own expression on, so a
         # comprehension before `x := ...` has an `x` of its own.
         out = []
+        referenced: set[str] = set()  # plain vars earlier expressions mention
         for expr in body:
-            self._declare(expr, scope)
+            self._declare(expr, scope, referenced=referenced)
             out.append(self.expr(expr, scope))
+            referenced.update(v.name for v in _shallow_vars(expr) if not v.is_wildcard)
         for name in extra:
             if not name.is_wildcard and name.name in declared and scope.names.get(name.name) is None:
                 scope.names[name.name] = self.fresh(name.name)
         return tuple(out), scope
 
-    def _declare(self, expr: Expr, scope: Scope, report: bool = True) -> None:
+    def _declare(self, expr: Expr, scope: Scope, report: bool = True, referenced: frozenset = frozenset()) -> None:
         term = expr.term
         if isinstance(term, SomeDecl):
             for sym in term.symbols:
                 if isinstance(sym, Var):
-                    self._declare_var(sym, scope, "some", report)
+                    self._declare_var(sym, scope, "some", report, referenced)
                 elif isinstance(sym, Call):
                     for arg in sym.args[:-1]:
                         for v in _vars_of_terms((arg,)):
-                            self._declare_var(v, scope, "some", report)
+                            self._declare_var(v, scope, "some", report, referenced)
         elif isinstance(term, Call) and term.name == "assign":
-            for v in _vars_of_terms((term.args[0],)):
-                self._declare_var(v, scope, "assign", report)
+            target = term.args[0]
+            if isinstance(target, Ref) and len(target.terms) == 1 and isinstance(target.terms[0], Var):
+                target = target.terms[0]  # `input := ...`: a root named as a var
+            if report:
+                for bad in _assign_targets(target):
+                    self.error(f"cannot assign to {bad}", target.loc)
+            for v in _assignable_vars(target):
+                self._declare_var(v, scope, "assign", report, referenced)
 
-    def _declare_var(self, var: Var, scope: Scope, how: str, report: bool = True) -> None:
+    def _declare_var(self, var: Var, scope: Scope, how: str, report: bool = True,
+                     referenced: frozenset = frozenset()) -> None:
+        """Declare `var` in `scope` (OPA's errors for a name already taken)."""
         if var.is_wildcard:
             return
-        if var.name in scope.names:
+        name = var.name
+        earlier = scope.kinds.get(name) if name in scope.names else None
+        if earlier is None and name in referenced:
+            earlier = "ref"
+        if earlier is None and scope.parent is not None and scope.parent.kinds.get(name) == "arg":
+            earlier = "arg"
+        if earlier is not None:
             if report:
-                self.error(f"var {var.name} assigned above" if how == "assign" else f"var {var.name} declared above", var.loc)
+                self.error(_REDECLARED[earlier].format(name), var.loc)
             return
-        if var.name in ROOTS:
+        if name in ROOTS:
             if report:
-                self.error(f"cannot assign to {var.name}", var.loc)
+                self.error(f"variables must not shadow {name} (use a different variable name)", var.loc)
             return
-        scope.names[var.name] = self.fresh(var.name) if report else var.name
+        scope.names[name] = self.fresh(name) if report else name
+        scope.kinds[name] = how
 
     def _is_global(self, name: str) -> bool:
         return name in self.module.rule_names or name in self.module.imports or name in ROOTS
@@ -292,6 +313,47 @@ class Resolver:
 
 
 # --- helpers ------------------------------------------------------------------------
+
+# OPA's words for a declaration of a name the body already has, by how it had it.
+_REDECLARED = {"assign": "var {} assigned above", "some": "var {} declared above",
+               "ref": "var {} referenced above", "arg": "arg {} redeclared"}
+_TERM_KINDS = [(Scalar, None), (Ref, "ref"), (Call, "call"), (Set, "set"),
+               (ArrayComprehension, "arraycomprehension"), (SetComprehension, "setcomprehension"),
+               (ObjectComprehension, "objectcomprehension"), (TemplateString, "templatestring")]
+
+
+def _assignable_vars(target: Term) -> list[Var]:
+    """The vars `:=` declares: those of its left side that it can assign."""
+    if isinstance(target, Var):
+        return [target]
+    if isinstance(target, Array):
+        return [v for item in target.items for v in _assignable_vars(item)]
+    if isinstance(target, Object):
+        return [v for _, value in target.items for v in _assignable_vars(value)]
+    return []
+
+
+def _assign_targets(target: Term) -> list[str]:
+    """What `:=` cannot assign to in its left side ("number", "ref"...), one per term:
+    only vars, and arrays and object values of them, can be assigned."""
+    if isinstance(target, Var):
+        return []
+    if isinstance(target, Array):
+        return [bad for item in target.items for bad in _assign_targets(item)]
+    if isinstance(target, Object):
+        return [bad for _, value in target.items for bad in _assign_targets(value)]
+    for kind, name in _TERM_KINDS:
+        if isinstance(target, kind):
+            return [name or _scalar_kind(target.value)]
+    return [type(target).__name__.lower()]
+
+
+def _scalar_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "string" if isinstance(value, str) else "number"
 
 
 def _vars_of_terms(terms) -> list[Var]:

@@ -50,12 +50,14 @@ def reorder(body: tuple, bound: set, arity_of, errors: list) -> tuple:
         remaining = rest
         if not progress:
             break
+    # As OPA reports them: every var that stays unsafe, once, where the body first mentions it.
+    unsafe: dict[str, Var] = {}
     for expr in remaining:
         outs = outputs(expr, bound, arity_of)
         for var in _var_nodes(expr, arity_of):
             if var.name not in bound and var.name not in outs:
-                errors.append(RegoError(UNSAFE_VAR_ERROR, f"var {_display(var)} is unsafe", var.loc))
-                break
+                unsafe.setdefault(var.name, var)
+    errors.extend(RegoError(UNSAFE_VAR_ERROR, f"var {_display(var)} is unsafe", var.loc) for var in unsafe.values())
     return tuple(ordered) + tuple(remaining)
 
 
@@ -260,21 +262,134 @@ def _term_outputs(term, known: set, out: set, arity_of, top: bool = False) -> No
 
 
 def _unify_outputs(a: Term, b: Term, known: set, out: set, arity_of=None) -> None:
-    if isinstance(a, Array) and isinstance(b, Array) and len(a.items) == len(b.items):
-        for x, y in zip(a.items, b.items):
-            _unify_outputs(x, y, known | out, out, arity_of)
-        return
-    if isinstance(a, Object) and isinstance(b, Object) and len(a.items) == len(b.items):
-        bk = {_key_text(k): v for k, v in b.items}
-        for k, v in a.items:
-            other = bk.get(_key_text(k))
-            if other is not None:
-                _unify_outputs(v, other, known | out, out, arity_of)
-        return
-    if _known(a, known | out, arity_of):
-        out |= pattern_vars(b)
-    if _known(b, known | out, arity_of):
-        out |= pattern_vars(a)
+    """Add to `out` the vars unifying `a` with `b` binds, given `known`."""
+    _Unifier(known, out, arity_of).unify(a, b)
+
+
+class _Unifier:
+    """What OPA's safety analysis takes a unification to bind (its ast/unify.go):
+    a var with anything it can compute, arrays of the same length element by
+    element, objects of the same size key by key, a pattern with a ref, call or
+    comprehension that can be computed. Nothing else: `[a, b] = {"k": 1}` or
+    `[a, b] = [1]` binds neither a nor b, which are then unsafe. Two vars
+    bind each other once either is bound (`unknown` keeps who waits for whom)."""
+
+    def __init__(self, known: set, out: set, arity_of) -> None:
+        self.known = known
+        self.out = out
+        self.arity_of = arity_of
+        self.unknown: dict[str, set] = {}
+
+    def safe(self, name: str) -> bool:
+        return name in self.known or name in self.out
+
+    def mark(self, name: str) -> None:
+        self.out.add(name)
+        for dependency in self.unknown.pop(name, ()):
+            self.mark(dependency)
+        for waiting, deps in list(self.unknown.items()):
+            if name in deps:
+                deps.discard(name)
+                if not deps:
+                    self.unknown.pop(waiting, None)
+                    self.mark(waiting)
+
+    def mark_all(self, term: Term) -> None:
+        for name in _unified_vars(term):
+            self.mark(name)
+
+    def unify_all(self, var: str, term: Term) -> None:
+        if self.safe(var):
+            self.mark_all(term)
+            return
+        waiting = {v for v in _unified_vars(term) if not self.safe(v)}
+        if not waiting:
+            self.mark(var)
+        else:
+            self.unknown.setdefault(var, set()).update(waiting)
+
+    def computable(self, term: Term) -> bool:
+        """A ref whose head is bound (its operands are enumerated), or a call of bound operands."""
+        if isinstance(term, Ref):
+            head = term.terms[0]
+            if isinstance(head, Var):
+                return _is_root(head) or self.safe(head.name)
+            if isinstance(head, Call):
+                return self.computable(head)
+            return all(self.safe(v.name) for v in vars_in(head, self.arity_of))
+        return all(self.safe(v.name) for v in vars_in(term, self.arity_of))
+
+    def unify(self, a: Term, b: Term) -> None:
+        if isinstance(a, Var):
+            if isinstance(b, Var):
+                if self.safe(b.name):
+                    self.mark(a.name)
+                elif self.safe(a.name):
+                    self.mark(b.name)
+                else:
+                    self.unknown.setdefault(a.name, set()).add(b.name)
+                    self.unknown.setdefault(b.name, set()).add(a.name)
+            elif isinstance(b, (Array, Object)):
+                self.unify_all(a.name, b)
+            elif isinstance(b, (Ref, Call)):
+                if self.computable(b):
+                    self.mark(a.name)
+            else:
+                self.mark(a.name)
+        elif isinstance(a, (Ref, Call)):
+            if self.computable(a):
+                if isinstance(b, Var):
+                    self.mark(b.name)
+                elif isinstance(b, (Array, Object)):
+                    self.mark_all(b)
+        elif isinstance(a, (ArrayComprehension, ObjectComprehension, SetComprehension)):
+            if isinstance(b, Var):
+                self.mark(b.name)
+            elif (isinstance(a, ArrayComprehension) and isinstance(b, Array)
+                  or isinstance(a, ObjectComprehension) and isinstance(b, Object)):
+                self.mark_all(b)
+        elif isinstance(a, (Array, Object)):
+            if isinstance(b, Var):
+                self.unify_all(b.name, a)
+            elif isinstance(b, (ArrayComprehension, ObjectComprehension, SetComprehension)):
+                self.mark_all(a)
+            elif isinstance(b, (Ref, Call)):
+                if self.computable(b):
+                    self.mark_all(a)
+            elif isinstance(a, Array) and isinstance(b, Array):
+                if len(a.items) == len(b.items):
+                    for x, y in zip(a.items, b.items):
+                        self.unify(x, y)
+            elif isinstance(a, Object) and isinstance(b, Object) and len(a.items) == len(b.items):
+                others = {_key_text(k): v for k, v in b.items}
+                for k, v in a.items:
+                    other = others.get(_key_text(k))
+                    if other is not None:
+                        self.unify(v, other)
+        elif isinstance(b, Var):
+            self.mark(b.name)
+
+
+def _unified_vars(term: Term) -> set:
+    """The vars a unification can bind inside `term`: all of them but a ref's head,
+    object keys and the insides of comprehensions."""
+    out: set = set()
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, Var):
+            out.add(t.name)
+        elif isinstance(t, Ref):
+            stack.extend(t.terms[1:] if isinstance(t.terms[0], Var) else t.terms)
+        elif isinstance(t, Call):
+            stack.extend(t.args)
+        elif isinstance(t, (Array, Set)):
+            stack.extend(t.items)
+        elif isinstance(t, Object):
+            stack.extend(v for _, v in t.items)
+        elif isinstance(t, TemplateString):
+            stack.extend(p for p in t.parts if not isinstance(p, str))
+    return out
 
 
 def _key_text(term: Term) -> str:

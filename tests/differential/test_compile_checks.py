@@ -41,3 +41,61 @@ def test_declarations_that_are_used_or_bound_are_fine(body):
 def test_queries_are_checked_too():
     with pytest.raises(regolite.RegoCompileError, match="declared var x unused"):
         regolite.compile({}).query("some x")
+
+
+def _codes(source: str) -> list:
+    with pytest.raises(regolite.RegoError) as info:
+        regolite.compile({"t.rego": source})
+    return [(e.code, e.message) for e in getattr(info.value, "errors", [info.value])]
+
+
+@pytest.mark.parametrize("body, messages", [
+    ('x = 1; x := 2', ["var x referenced above"]),
+    ('y := x; x := 1; y', ["var x referenced above"]),
+    ('x = 1; some x', ["var x referenced above"]),
+    ('x := 1; some x; x = 1', ["var x assigned above"]),
+    ('some x; some x; x = 1', ["var x declared above"]),
+    ('"a" := 2', ["cannot assign to string"]),
+    ('[a, 1, "s"] := [1, 1, "s"]; a', ["cannot assign to number", "cannot assign to string"]),
+    ('{"k": a, "j": 1} := {"k": 1, "j": 1}; a', ["cannot assign to number"]),
+    ('count([1]) := 1', ["cannot assign to call"]),
+    ('{1, a} := {1, 2}; a', ["cannot assign to set"]),
+    ('null := 2', ["cannot assign to null"]),
+    ('true := 2', ["cannot assign to boolean"]),
+    ('input.x := 1', ["cannot assign to ref"]),
+    ('input := 1', ["variables must not shadow input (use a different variable name)"]),
+])
+def test_local_variable_errors(body, messages):
+    """OPA's messages (rego_compile_error) for declaring what cannot be declared."""
+    assert _codes(f"package test\np if {{ {body} }}\n") == [("rego_compile_error", m) for m in messages]
+
+
+def test_a_function_argument_cannot_be_declared_again():
+    assert _codes("package test\nf(x) := 1 if { x := 2 }\n") == [("rego_compile_error", "arg x redeclared")]
+
+
+@pytest.mark.parametrize("body, unsafe", [
+    ('[a, b] = {"k": 1}; a > 0; b > 0', ["a", "b"]),
+    ('[a, b] = [1, 2, 3]; a > 0; b > 0', ["a", "b"]),
+    ('[a, b] := [1]; a > 0', ["a", "b"]),
+    ('{"k": a} = [1]; a > 0', ["a"]),
+    ('[a, b] = "str"; a > 0', ["a", "b"]),
+])
+def test_a_unification_that_cannot_match_binds_nothing(body, unsafe):
+    """OPA's safety analysis: arrays of other lengths, an array and an object or a
+    string never unify, so the pattern's vars stay unsafe (each reported once)."""
+    assert _codes(f"package test\np if {{ {body} }}\n") == [("rego_unsafe_var_error", f"var {v} is unsafe") for v in unsafe]
+
+
+@pytest.mark.parametrize("body", ['[a, b] = [b, 1]; a > 0', '[a, b, c] = [b, c, 1]; a > 0',
+                                  '{"x": a, "y": b} = {"x": b, "y": 1}; a > 0', '[a] = input.x; a > 0'])
+def test_a_unification_binds_its_elements_in_the_order_they_can_be(body):
+    policy = regolite.compile({"t.rego": f"package test\np if {{ {body} }}\n"})
+    assert policy.eval_rule("data.test.p", input={"x": [1]}) is True
+
+
+def test_errors_come_from_the_first_compile_stage_that_fails():
+    """OPA's compiler stops after a stage with errors: local vars, recursion, safety, types."""
+    assert _codes("package a\np := y\nq := count(1)\n") == [("rego_unsafe_var_error", "var y is unsafe")]
+    assert [c for c, _ in _codes("package a\np := q\nq := p\nr := count(1)\n")] == ["rego_recursion_error"] * 2
+    assert _codes("package a\nr := count(1)\np if { some x }\n") == [("rego_compile_error", "declared var x unused")]
