@@ -13,6 +13,7 @@ AdmissionReview into Gatekeeper's response (§6.6).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -413,7 +414,7 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
         if path.is_dir():
             for file in files_under(path, DOCUMENT_SUFFIXES):
                 out.extend(read_document_file(file))
-        elif path.exists():
+        elif os.path.lexists(path):  # a symlink loop exists too: reading it names the problem
             if not raw.endswith(DOCUMENT_SUFFIXES):
                 raise ReviewError(f'path "{raw}" must be of extensions: [.yaml .yml .json]')
             out.extend(read_document_file(path))
