@@ -24,13 +24,15 @@ from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_co
 from regolite.gatekeeper.documents import Document, read_document_file
 from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, compile_match, kind_keys, lookup_keys, matches
-from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
+from regolite.gatekeeper.review import (
+    ReviewError, make_input, review_from_admission_request, review_from_object, review_values,
+)
 from regolite.gatekeeper.reviewable import is_constraint, is_template
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
 from regolite.runtime.deadline import deadline
 from regolite.runtime.ops import Budget
 from regolite.limits import MAX_DEPTH
-from regolite.values import UNDEFINED, TooDeep, from_json
+from regolite.values import UNDEFINED
 
 TARGET = "admission.k8s.gatekeeper.sh"
 WEBHOOK = "validation.gatekeeper.sh"
@@ -213,15 +215,8 @@ class Gatekeeper:
 
     def _review(self, item: dict, namespace_object: Optional[dict], budget: Optional[Budget],
                 max_depth: Optional[int]) -> ReviewResult:
-        review = self._review_document(item, namespace_object)
-        try:
-            from_json(review, max_depth)  # checked once here, so each constraint's evaluation need not
-        except TooDeep as e:
-            raise ReviewError(f"the review document is {e}") from None
-        except (TypeError, ValueError) as e:
-            raise ReviewError(f"the object under review is not JSON data: {e}") from None
-        except RecursionError:
-            raise ReviewError("the object under review is nested too deeply") from None
+        # made plain JSON and checked once here, so each constraint's evaluation need not
+        review, _ = review_values(self._review_document(item, namespace_object), max_depth)
         target = Target.from_review(
             review, namespace_object, namespaces=self.inventory.namespace, gator_test=self.gator_test
         )
