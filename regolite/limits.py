@@ -20,7 +20,11 @@ from regolite.values import TooDeep, from_json
 
 MAX_DEPTH = 256
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-WEBHOOK_MAX_STEPS = 10_000_000  # loop iterations per webhook review: far beyond any library template's need
+# Steps per webhook review: loop iterations, plus what the review charges (its
+# document, each constraint evaluated, each violation; gatekeeper.engine.review_steps).
+# A library sample takes at most a few thousand; a step costs about a microsecond, so
+# the budget ends a review well inside the webhook's 2 s deadline.
+WEBHOOK_MAX_STEPS = 1_000_000
 
 
 class FileRefused(ValueError):

@@ -135,8 +135,9 @@ def review_values(review: dict, max_depth: Optional[int]) -> tuple[dict, int]:
     """
     depth = _UNLIMITED_DEPTH if max_depth is None else max_depth
     try:
-        size = _plain_size(review, depth)
-        if size < 0:
+        try:
+            size = _plain_size(review, depth)
+        except _NotPlain:
             review = to_json_value(from_json(review, max_depth))
             size = _plain_size(review, depth)
     except TooDeep as e:
@@ -151,22 +152,28 @@ def review_values(review: dict, max_depth: Optional[int]) -> tuple[dict, int]:
 _UNLIMITED_DEPTH = 1 << 30
 
 
+class _NotPlain(Exception):
+    """Raised by `_plain_size` (rarely: a review document is JSON almost always)."""
+
+
 def _plain_size(value: Any, depth: int) -> int:
     """How many elements the collections in `value` hold, when it is made only of
     exact JSON types (dict with str keys, list, str, int, bool, None, finite float)
-    nested at most `depth` levels; -1 otherwise. One addition per collection."""
+    nested at most `depth` levels; _NotPlain otherwise. One addition per collection."""
     t = type(value)
     if t is dict:
         for k in value:
             if type(k) is not str:
-                return -1
+                raise _NotPlain
         elements = value.values()
     elif t is list:
         elements = value
+    elif t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0):
+        return 0
     else:
-        return 0 if t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0) else -1
+        raise _NotPlain
     if depth <= 0:
-        return -1
+        raise _NotPlain
     size = len(value)
     for v in elements:
         t = type(v)
@@ -174,12 +181,9 @@ def _plain_size(value: Any, depth: int) -> int:
             continue
         if t is float:
             if v - v != 0.0:  # NaN or an infinity
-                return -1
-            continue
-        inner = _plain_size(v, depth - 1)
-        if inner < 0:
-            return -1
-        size += inner
+                raise _NotPlain
+        else:
+            size += _plain_size(v, depth - 1)
     return size
 
 
