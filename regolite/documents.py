@@ -5,9 +5,12 @@ the Gatekeeper object files and audit dumps (`regolite.gatekeeper.documents`),
 scan reports, suite files, and standard input for `regolite review` and
 `regolite bench`. It depends on nothing above the core. What it guarantees:
 
-- Reads are bounded: files by `regolite.limits.MAX_DOCUMENT_BYTES` before
-  anything is read (`read_file_bytes`), standard input likewise
-  (`read_stdin_text`); text must be UTF-8 (`decode_text`).
+- Only regular files are read: FIFOs, devices (a symlink to /dev/zero) and
+  sockets are refused without blocking (`regolite.limits.open_regular_file`).
+- Reads are bounded: files by `regolite.limits.MAX_DOCUMENT_BYTES`, counted by
+  what is read, not by the size the file claims (`read_file_bytes`), standard
+  input likewise (`read_stdin_text`); streams are opened with `open_text_file`
+  and bounded per value; text must be UTF-8 (`decode_text`).
 - JSON is JSON: `NaN`, `Infinity` and `-Infinity`, which Python's decoder
   takes, are refused by the one `reject_json_constant` check (also the
   `json.unmarshal` built-in's); each caller words the error its own way.
@@ -33,20 +36,21 @@ before a later `spec` could say it is not a List.)
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Iterator, NoReturn, Optional, Union
+from typing import Any, Iterator, NoReturn, Optional, TextIO, Union
 
 import yaml
 
 from regolite import limits
 from regolite.ast import Location
 from regolite.errors import RegoError
-from regolite.limits import FileTooLarge, read_bounded
+from regolite.limits import FileRefused, open_regular_file, read_bounded
 
 DOCUMENT_ERROR = "document_error"
 YAML_VERSIONS = ("1.1", "1.2")
@@ -90,13 +94,25 @@ def reject_json_constant(token: str) -> NoReturn:
 
 
 def read_file_bytes(path: Union[str, Path]) -> bytes:
-    """A file's bytes, refused over `limits.MAX_DOCUMENT_BYTES` before anything is read."""
+    """A regular file's bytes, refused past `limits.MAX_DOCUMENT_BYTES` (`limits.read_bounded`)."""
     try:
         return read_bounded(path)
-    except FileTooLarge as e:
-        raise DocumentError(str(e), source=str(path)) from None
-    except OSError as e:
-        raise DocumentError(f"cannot read file: {e.strerror or e}", source=str(path)) from None
+    except (FileRefused, OSError) as e:
+        raise _unreadable(e, path) from None
+
+
+def open_text_file(path: Union[str, Path]) -> TextIO:
+    """A regular file opened as UTF-8 text (a byte order mark dropped) for streaming."""
+    try:
+        return io.TextIOWrapper(open_regular_file(path), encoding="utf-8-sig", newline="")
+    except (FileRefused, OSError) as e:
+        raise _unreadable(e, path) from None
+
+
+def _unreadable(error: Exception, path: Union[str, Path]) -> DocumentError:
+    if isinstance(error, FileRefused):
+        return DocumentError(str(error), source=str(path))
+    return DocumentError(f"cannot read file: {getattr(error, 'strerror', None) or error}", source=str(path))
 
 
 def decode_text(data: bytes, source: str) -> str:

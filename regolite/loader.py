@@ -20,7 +20,7 @@ from typing import Any
 from regolite import limits
 from regolite.documents import DocumentError, read_stdin_text, reject_json_constant, yaml_documents
 from regolite.errors import RegoError
-from regolite.limits import FileTooLarge, read_bounded, too_deep
+from regolite.limits import FileRefused, read_bounded, too_deep
 from regolite.runtime.ops import merge_objects
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -47,7 +47,7 @@ def load_paths(paths: list[str]) -> Loaded:
     out = Loaded()
     for path in paths:
         p = Path(path)
-        if not p.exists():
+        if not os.path.lexists(p):
             raise LoadError("no such file or directory", path)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
@@ -79,7 +79,7 @@ def _load_file(file: Path, prefix: tuple, out: Loaded) -> None:
 def read_text(file: Path) -> str:
     try:
         return read_bounded(file).decode("utf-8")
-    except FileTooLarge as e:
+    except FileRefused as e:
         raise LoadError(str(e), str(file)) from None
     except OSError as e:
         raise LoadError(e.strerror or str(e), str(file)) from None

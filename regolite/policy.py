@@ -52,7 +52,8 @@ class Policy:
 
         A list of `{"expressions": [...], "bindings": {...}}`, values made
         JSON-compatible (sets become arrays in OPA's order). `input` is the
-        caller's JSON-shaped data, used as it is (see `_context`). With
+        caller's JSON-shaped data, used as it is (see `_context`; a document of
+        dict or list subclasses, or a tuple, is converted first). With
         `timeout` (seconds), an evaluation running longer stops with
         RegoEvalError(eval_cancel_error); with `max_steps`, one that would
         iterate more than that many times in all its loops, comprehensions
@@ -139,8 +140,18 @@ class Policy:
         # It must be JSON-shaped (dict, list, str, int, float, bool, None); other
         # Python types read as opaque scalars. `regolite.values.from_json` checks
         # and normalises data of other shapes (tuples, non-str keys) beforehand.
+        # One exception costs a type test: a whole document of dict or list
+        # subclasses (json's object_pairs_hook=OrderedDict, ruamel's CommentedMap)
+        # or a tuple is converted here, since generated code tests exact types and
+        # would read it as no object at all.
         budget = None if max_steps is None else Budget(max_steps)
-        return Context(UNDEFINED if input is _ABSENT else input, self._data, strict, print_to, budget)
+        if input is _ABSENT:
+            input = UNDEFINED
+        else:
+            t = type(input)
+            if t is not dict and t is not list and isinstance(input, (dict, list, tuple)):
+                input = _plain_input(input)
+        return Context(input, self._data, strict, print_to, budget)
 
     def _rule_tree(self) -> RuleTree:
         if self._tree is None:
@@ -196,6 +207,16 @@ def _rego_location(error: BaseException, policy: Artifact, query: Optional[Artif
             found = query.location_at(tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _plain_input(document: Any) -> Any:
+    """`document` (a dict or list subclass, or a tuple) made of plain Rego values."""
+    try:
+        return from_json(document)
+    except (TypeError, ValueError) as e:
+        raise RegoEvalError(EVAL_INTERNAL_ERROR, f"input is not JSON data: {e}") from None
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def _too_deep() -> RegoEvalError:

@@ -47,12 +47,11 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from regolite.documents import files_under
 from regolite.errors import RegoError
 from regolite.gatekeeper.documents import JSON_SUFFIXES, YAML_SUFFIXES, iter_file_objects
-from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewError, ReviewFailed
+from regolite.gatekeeper.engine import AUDIT, Gatekeeper, ReviewError, ReviewFailed, truncate_message
 from regolite.gatekeeper.inventory import InventoryError
 from regolite.gatekeeper.reviewable import unreviewable_reason
 
 DEFAULT_VIOLATIONS_LIMIT = 20
-MESSAGE_LIMIT = 256  # bytes (§6.7)
 BATCH_SIZE = 200
 ERROR_SAMPLES = 20
 PROGRESS_INTERVAL = 0.1  # seconds between progress callbacks
@@ -189,23 +188,6 @@ def object_identity(obj: dict) -> tuple:
     namespace, name = meta.get("namespace"), meta.get("name")
     return (group, version, kind if isinstance(kind, str) else "",
             namespace if isinstance(namespace, str) else "", name if isinstance(name, str) else "")
-
-
-def truncate_message(msg: str) -> str:
-    """§6.7: a message over 256 bytes keeps its first 253 bytes plus `...`.
-
-    A UTF-8 sequence cut in two leaves one U+FFFD per remaining byte, as Go's
-    JSON encoder writes them.
-    """
-    if len(msg) * 4 <= MESSAGE_LIMIT:
-        return msg
-    data = msg.encode("utf-8", "surrogatepass")
-    if len(data) <= MESSAGE_LIMIT:
-        return msg
-    cut = data[: MESSAGE_LIMIT - 3]
-    text = cut.decode("utf-8", "ignore")
-    dropped = len(cut) - len(text.encode("utf-8"))
-    return text + "\ufffd" * dropped + "..."
 
 
 def describe_object(obj: Any) -> str:

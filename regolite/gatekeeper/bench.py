@@ -53,7 +53,7 @@ from typing import Any, Optional, Sequence
 
 import yaml
 
-from regolite.documents import reject_json_constant
+from regolite.documents import DocumentError, decode_text, read_file_bytes, reject_json_constant
 from regolite.errors import RegoError
 from regolite.gatekeeper.constraints import find_template
 from regolite.gatekeeper.documents import Document
@@ -494,12 +494,14 @@ def load_results(path: str) -> list:
     if not p.is_file():
         raise BenchError(f"baseline file {path} does not exist")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = decode_text(read_file_bytes(p), path)
         if path.lower().endswith((".yaml", ".yml")):
             doc = yaml.safe_load(text)
         else:
             doc = json.loads(text, parse_constant=reject_json_constant)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:
+    except DocumentError as e:
+        raise BenchError(f"reading baseline {path}: {e.message}") from None
+    except (ValueError, yaml.YAMLError) as e:
         raise BenchError(f"reading baseline {path}: {e}") from None
     if isinstance(doc, dict):
         doc = [doc]

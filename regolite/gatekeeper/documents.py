@@ -29,6 +29,7 @@ from regolite.documents import (
     is_list_document,
     json_document,
     list_items,
+    open_text_file,
     read_file_bytes,
     to_json_value,
     yaml_documents,
@@ -102,11 +103,7 @@ def iter_file_objects(path: Path) -> Iterator[dict]:
     """The objects of one file, one at a time: JSON (a List, an array, JSON lines)
     or YAML, by suffix or else by the first character."""
     source = str(path)
-    try:
-        f = open(path, "r", encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise DocumentError(f"cannot read file: {e.strerror or e}", source=source) from None
-    with f:
+    with open_text_file(path) as f:
         try:
             if path.suffix in YAML_SUFFIXES:
                 kind = "yaml"

@@ -13,7 +13,9 @@ AdmissionReview into Gatekeeper's response (§6.6).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -23,13 +25,15 @@ from regolite.gatekeeper.constraints import Constraint, ConstraintError, load_co
 from regolite.gatekeeper.documents import Document, read_document_file
 from regolite.gatekeeper.inventory import Inventory
 from regolite.gatekeeper.match import MatchError, Target, compile_match, kind_keys, lookup_keys, matches
-from regolite.gatekeeper.review import ReviewError, make_input, review_from_admission_request, review_from_object
+from regolite.gatekeeper.review import (
+    ReviewError, make_input, review_from_admission_request, review_from_object, review_values,
+)
 from regolite.gatekeeper.reviewable import is_constraint, is_template
 from regolite.gatekeeper.templates import Template, TemplateError, load_template
 from regolite.runtime.deadline import deadline
 from regolite.runtime.ops import Budget
 from regolite.limits import MAX_DEPTH
-from regolite.values import UNDEFINED, TooDeep, from_json
+from regolite.values import UNDEFINED
 
 TARGET = "admission.k8s.gatekeeper.sh"
 WEBHOOK = "validation.gatekeeper.sh"
@@ -203,8 +207,9 @@ class Gatekeeper:
         (malformed request, DELETE without oldObject, non-string `msg`) and
         for a review document nested more than `max_depth` levels deep;
         RegoEvalError(eval_cancel_error) when the review runs past `timeout`
-        seconds, and RegoEvalError(eval_step_limit_error) when its constraints
-        together iterate more than `max_steps` times (see `Policy.query`).
+        seconds, and RegoEvalError(eval_step_limit_error) when it takes more than
+        `max_steps` steps: its constraints' loop iterations (see `Policy.query`)
+        and its own work (`review_steps`, `result_steps`).
         """
         budget = None if max_steps is None else Budget(max_steps)
         with deadline(timeout):
@@ -212,15 +217,8 @@ class Gatekeeper:
 
     def _review(self, item: dict, namespace_object: Optional[dict], budget: Optional[Budget],
                 max_depth: Optional[int]) -> ReviewResult:
-        review = self._review_document(item, namespace_object)
-        try:
-            from_json(review, max_depth)  # checked once here, so each constraint's evaluation need not
-        except TooDeep as e:
-            raise ReviewError(f"the review document is {e}") from None
-        except (TypeError, ValueError) as e:
-            raise ReviewError(f"the object under review is not JSON data: {e}") from None
-        except RecursionError:
-            raise ReviewError("the object under review is nested too deeply") from None
+        # made plain JSON and checked once here, so each constraint's evaluation need not
+        review, size = review_values(self._review_document(item, namespace_object), max_depth)
         target = Target.from_review(
             review, namespace_object, namespaces=self.inventory.namespace, gator_test=self.gator_test
         )
@@ -230,7 +228,10 @@ class Gatekeeper:
         data = {"inventory": self.inventory.as_data()}
         frozen: dict = {}  # set keys of the review's objects, frozen once for all constraints
         verdicts: dict = {}  # matcher -> True, False or the MatchError, for constraints sharing a match
-        for constraint in self._candidates(target):
+        candidates = self._candidates(target)
+        if budget is not None:
+            budget.charge(review_steps(size, len(candidates)))
+        for constraint in candidates:
             actions = constraint.actions_for(point)
             if not actions:
                 continue
@@ -319,6 +320,8 @@ class Gatekeeper:
                 )
             details = element.get("details", {})
             out.append(Result(msg, constraint, action, scoped, details))
+        if budget is not None and out:
+            budget.charge(result_steps(out))
         return out
 
     # --- admission -------------------------------------------------------------------
@@ -327,7 +330,7 @@ class Gatekeeper:
               max_steps: Optional[int] = None, max_depth: Optional[int] = MAX_DEPTH) -> dict:
         """An AdmissionReview (admission.k8s.io/v1) answered as Gatekeeper answers it (§6.6).
 
-        A review past `timeout` seconds or `max_steps` loop iterations, or of
+        A review past `timeout` seconds or `max_steps` steps, or of
         a document nested more than `max_depth` levels, is answered as an
         error (500, fail closed).
         """
@@ -344,6 +347,33 @@ class Gatekeeper:
             response = {"allowed": False, "status": {"code": 500, "message": f"error reviewing resource {name}: {e}"}}
         response = {"uid": uid, **response}
         return {"apiVersion": api_version, "kind": "AdmissionReview", "response": response}
+
+
+# --- what a review costs ------------------------------------------------------------
+#
+# The runtime charges the step budget for the loops of generated code; a review
+# does more, and is charged for it here, so that `max_steps` bounds its time:
+# a huge object is refused before any template runs, a flood of violations
+# while it is produced. One charge per review, one per constraint with results.
+
+RESULT_STEPS = 32  # one violation: a sprintf, a set insertion, its conversion, a Result, the sort
+MESSAGE_CHARS_PER_STEP = 64
+
+
+def review_steps(size: int, candidates: int) -> int:
+    """The steps a review costs before any template runs: building its document
+    walked `size` elements; each of the `candidates` the kind index selected is
+    matched and, if it matches, handed the whole document, which its rules may
+    read in full (a loop over a collection is charged its size only when it starts)."""
+    return size * (1 + candidates) + candidates
+
+
+def result_steps(results: list) -> int:
+    """The steps of producing `results` (violations), by their number and the size of their messages."""
+    return len(results) * RESULT_STEPS + sum(map(len, map(_MESSAGE, results))) // MESSAGE_CHARS_PER_STEP
+
+
+_MESSAGE = attrgetter("msg")
 
 
 def _match_text(match: Any) -> Optional[str]:
@@ -370,7 +400,8 @@ def denies(result: Result) -> bool:
 
 
 def admission_response(result: ReviewResult) -> dict:
-    """The AdmissionResponse fields for a review's results (§6.6)."""
+    """The AdmissionResponse fields for a review's results (§6.6), the denial held to
+    `DENIAL_BYTES` and the warnings to `WARNING_BYTES` (see `bounded_messages`)."""
     denials, warnings = [], []
     for r in result.results:
         text = f"[{r.constraint.name}] {r.msg}"
@@ -380,14 +411,62 @@ def admission_response(result: ReviewResult) -> dict:
             elif action == "warn":
                 warnings.append(text)
     if denials:
-        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": "\n".join(denials)}}
+        message = "\n".join(bounded_messages(denials, DENIAL_BYTES, "violations"))
+        out: dict = {"allowed": False, "status": {"code": 403, "reason": "Forbidden", "message": message}}
     elif warnings:
         out = {"allowed": True, "status": {"code": 299}}
     else:
         out = {"allowed": True, "status": {"code": 200}}
     if warnings:
-        out["warnings"] = warnings
+        out["warnings"] = bounded_messages(warnings, WARNING_BYTES, "warnings")
     return out
+
+
+# What an admission response may carry. Gatekeeper's webhook sets no limit (its audit
+# keeps 256 bytes a message, §6.7); the API server passes on 4 KiB of warnings, cutting
+# each to 256 characters once they are over (k8s.io/apiserver warning recorder). A
+# review of a valid 1.5 MB object can fail thousands of times: the denial is bounded
+# the same way, at a size no real denial reaches.
+DENIAL_BYTES = 32 * 1024
+WARNING_BYTES = 4 * 1024
+MESSAGE_LIMIT = 256  # bytes (§6.7)
+
+
+def bounded_messages(messages: list, limit: int, noun: str) -> list:
+    """`messages` as they are when, one a line, they fit in `limit` bytes; else each cut
+    to `MESSAGE_LIMIT` bytes (`truncate_message`), as many as fit, and a last line
+    saying how many more there were."""
+    if sum(map(len, messages)) * 4 + len(messages) <= limit:
+        return messages  # fits even if every character took 4 bytes
+    if sum(len(m.encode("utf-8", "surrogatepass")) + 1 for m in messages) <= limit:
+        return messages
+    out: list = []
+    room = limit - 100  # for the last line
+    for i, message in enumerate(messages):
+        text = truncate_message(message)
+        room -= len(text.encode("utf-8", "surrogatepass")) + 1
+        if room < 0:
+            out.append(f"... and {len(messages) - i} more {noun} (the response holds at most {limit} bytes)")
+            break
+        out.append(text)
+    return out
+
+
+def truncate_message(msg: str) -> str:
+    """§6.7: a message over 256 bytes keeps its first 253 bytes plus `...`.
+
+    A UTF-8 sequence cut in two leaves one U+FFFD per remaining byte, as Go's
+    JSON encoder writes them.
+    """
+    if len(msg) * 4 <= MESSAGE_LIMIT:
+        return msg
+    data = msg.encode("utf-8", "surrogatepass")
+    if len(data) <= MESSAGE_LIMIT:
+        return msg
+    cut = data[: MESSAGE_LIMIT - 3]
+    text = cut.decode("utf-8", "ignore")
+    dropped = len(cut) - len(text.encode("utf-8"))
+    return text + "\ufffd" * dropped + "..."
 
 
 def _go_type(value: Any) -> str:
@@ -413,7 +492,7 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
         if path.is_dir():
             for file in files_under(path, DOCUMENT_SUFFIXES):
                 out.extend(read_document_file(file))
-        elif path.exists():
+        elif os.path.lexists(path):  # a symlink loop exists too: reading it names the problem
             if not raw.endswith(DOCUMENT_SUFFIXES):
                 raise ReviewError(f'path "{raw}" must be of extensions: [.yaml .yml .json]')
             out.extend(read_document_file(path))
@@ -424,5 +503,6 @@ def read_paths(paths: Iterable[str]) -> list[Document]:
 
 __all__ = [
     "Gatekeeper", "Result", "ReviewResult", "ReviewFailed", "admission_response", "denies", "effective_actions",
-    "read_paths", "is_template", "is_constraint", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
+    "read_paths", "is_template", "is_constraint", "bounded_messages", "truncate_message", "review_steps",
+    "result_steps", "TemplateError", "ConstraintError", "ReviewError", "MatchError",
 ]

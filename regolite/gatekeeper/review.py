@@ -3,15 +3,20 @@
 `review_from_object` wraps a plain object (audit, gator) and
 `review_from_admission_request` an AdmissionRequest (webhook, gator verify
 AdmissionReview files) into `input.review`; `make_input` adds the parameters.
-Objects are used by reference, never copied.
+Objects are used by reference, never copied, unless `review_values` must
+make them plain JSON values: generated code tests exact types, so a dict
+subclass (an OrderedDict, ruamel's CommentedMap), a list subclass or a
+tuple would read as no object at all, and a Pod that must be denied would
+be allowed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
-from regolite.documents import json_type
+from regolite.documents import json_type, to_json_value
 from regolite.errors import RegoError
+from regolite.values import TooDeep, from_json
 
 REVIEW_ERROR = "review_error"
 
@@ -116,6 +121,70 @@ def review_from_admission_request(
     review["options"] = _object(request, "options")
     review["namespaceObject"] = _namespace_object(namespace_object)
     return review
+
+
+def review_values(review: dict, max_depth: Optional[int]) -> tuple[dict, int]:
+    """The review document made only of plain JSON values, and the number of
+    elements its collections hold (what building it walked, for the step budget).
+
+    Already plain (the common case) it is returned as it is, after one walk;
+    otherwise subclasses of dict, list and str and tuples become the plain types,
+    keys that are numbers, booleans or null become strings (as JSON has them), and
+    anything else JSON cannot hold (a set, a tuple key, NaN) is a ReviewError naming
+    its path, as is nesting deeper than `max_depth` levels.
+    """
+    depth = _UNLIMITED_DEPTH if max_depth is None else max_depth
+    try:
+        try:
+            size = _plain_size(review, depth)
+        except _NotPlain:
+            review = to_json_value(from_json(review, max_depth))
+            size = _plain_size(review, depth)
+    except TooDeep as e:
+        raise ReviewError(f"the review document is {e}") from None
+    except (TypeError, ValueError) as e:  # NotJsonValue is a ValueError
+        raise ReviewError(f"the object under review is not JSON data: {e}") from None
+    except RecursionError:
+        raise ReviewError("the object under review is nested too deeply") from None
+    return review, size
+
+
+_UNLIMITED_DEPTH = 1 << 30
+
+
+class _NotPlain(Exception):
+    """Raised by `_plain_size` (rarely: a review document is JSON almost always)."""
+
+
+def _plain_size(value: Any, depth: int) -> int:
+    """How many elements the collections in `value` hold, when it is made only of
+    exact JSON types (dict with str keys, list, str, int, bool, None, finite float)
+    nested at most `depth` levels; _NotPlain otherwise. One addition per collection."""
+    t = type(value)
+    if t is dict:
+        for k in value:
+            if type(k) is not str:
+                raise _NotPlain
+        elements = value.values()
+    elif t is list:
+        elements = value
+    elif t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0):
+        return 0
+    else:
+        raise _NotPlain
+    if depth <= 0:
+        raise _NotPlain
+    size = len(value)
+    for v in elements:
+        t = type(v)
+        if t is str or t is int or t is bool or v is None:
+            continue
+        if t is float:
+            if v - v != 0.0:  # NaN or an infinity
+                raise _NotPlain
+        else:
+            size += _plain_size(v, depth - 1)
+    return size
 
 
 def make_input(review: dict, parameters: Any) -> dict:

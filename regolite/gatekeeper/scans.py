@@ -130,7 +130,7 @@ def load_scan_reports(paths: Union[str, os.PathLike, Iterable[Union[str, os.Path
         path = Path(raw)
         if path.is_dir():
             files = files_under(path, REPORT_SUFFIXES)
-        elif path.exists():
+        elif os.path.lexists(path):  # a symlink loop exists too: reading it names the problem
             if path.suffix not in REPORT_SUFFIXES:
                 raise ScanReportError("a scan report must be a .json, .yaml or .yml file", source=str(path))
             files = [path]
@@ -357,7 +357,7 @@ def _checked_object(obj: dict, source: str, where: str) -> dict:
 
 def _read_text(path: Path) -> str:
     """A report file's text, read as every document is (bounded, UTF-8)."""
-    if not path.exists():
+    if not os.path.lexists(path):
         raise ScanReportError("no such file or directory", source=str(path))
     try:
         return decode_text(read_file_bytes(path), str(path))

@@ -135,12 +135,17 @@ def policy_files(directory: str) -> list[str]:
 
 
 def files_fingerprint(files: list[str]) -> tuple:
-    """(path, inode, size, mtime_ns) of each file, following symlinks: changes when any file does."""
+    """(path, inode, size, mtime_ns) of each file, following symlinks: changes when any file does.
+    A file that cannot be stat'ed (a symlink loop) counts with its error number, so that a
+    load is tried, fails naming it, and the next change is seen; a vanished file is left out."""
     out = []
     for path in files:
         try:
             st = os.stat(path)
         except FileNotFoundError:
+            continue
+        except OSError as e:
+            out.append((path, "error", e.errno))
             continue
         out.append((path, st.st_ino, st.st_size, st.st_mtime_ns))
     return tuple(out)

@@ -9,7 +9,8 @@ import pytest
 
 import regolite
 from regolite import RegoEvalError
-from regolite.gatekeeper.engine import Gatekeeper
+from regolite.gatekeeper.engine import Gatekeeper, result_steps, review_steps
+from regolite.gatekeeper.review import review_from_object, review_values
 from tests.factories import constraint, template
 
 POLICY = """
@@ -112,9 +113,13 @@ def test_a_review_shares_one_budget_across_its_constraints():
     gate.add_constraint(constraint("K8sLoops", "b", parameters={"max": 0}))
     obj = {"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"items": list(range(10))}}
     assert gate.review(obj).messages == ["100 pairs", "100 pairs"]
-    assert len(gate.review(obj, max_steps=2 * 110).results) == 2  # 10 + 10 * 10 steps per constraint
+    _, size = review_values(review_from_object(obj), None)
+    # the review: its document, matching both, handing it to both; each constraint:
+    # 10 + 10 * 10 loop steps and one violation
+    steps = review_steps(size, 2) + 2 * (110 + result_steps(gate.review(obj).results[:1]))
+    assert len(gate.review(obj, max_steps=steps).results) == 2
     with pytest.raises(RegoEvalError) as info:
-        gate.review(obj, max_steps=2 * 110 - 1)  # the second constraint runs out: the whole review fails
+        gate.review(obj, max_steps=steps - 1)  # the second constraint runs out: the whole review fails
     assert info.value.code == "eval_step_limit_error"
     answer = gate.admit({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Thing"}, "operation": "CREATE",
