@@ -5,20 +5,18 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
+from regolite.documents import DocumentError, decode_text, read_file_bytes, read_stdin_text
+
 
 def read_text(path: str) -> tuple[Optional[str], str]:
-    """The text of `path` ('-' is stdin) and its display name; None if unreadable."""
-    if path == "-":
-        return sys.stdin.read(), "<stdin>"
+    """The text of `path` ('-' is stdin) and its display name, or None and the error;
+    read as every file is (`regolite.documents`): regular files only, bounded."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        return None, f"{path}: {e.strerror or e}"
-    try:
-        return data.decode("utf-8"), path
-    except UnicodeDecodeError as e:
-        return None, f"{path}: not UTF-8 text (byte {e.start})"
+        if path == "-":
+            return read_stdin_text(), "<stdin>"
+        return decode_text(read_file_bytes(path), path), path
+    except DocumentError as e:
+        return None, f"{e.source}: {e.message}"
 
 
 def usage_error(message: str) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Iterator, Optional
 
 import re2
 
+from regolite.builtins.regex import OPTIONS
 from regolite.documents import DocumentError, decode_text, read_file_bytes, yaml_documents
 from regolite.errors import RegoError
 
@@ -182,8 +183,8 @@ class RunFilter:
         try:
             if "//" in text:
                 a, b = text.split("//")
-                return cls(re2.compile(a), re2.compile(b))
-            r = re2.compile(text)
+                return cls(re2.compile(a, OPTIONS), re2.compile(b, OPTIONS))
+            r = re2.compile(text, OPTIONS)
         except re2.error as e:
             raise SuiteError(f"invalid test filter: {e}") from None
         return cls(r, r, both=True)
@@ -216,7 +217,7 @@ def check_assertions(assertions: list, messages: list[str]) -> Optional[str]:
             containing = ""
         else:
             try:
-                pattern = re2.compile(a.message)
+                pattern = re2.compile(a.message, OPTIONS)
             except re2.error as e:
                 return f"message contains invalid regular expression: {e}"
             matched = sum(1 for m in messages if pattern.search(m))
