@@ -424,7 +424,7 @@ def from_json(value: Any, max_depth: Optional[int] = None) -> Any:
     that), naming the path of the offending part.
     """
     depth = _NO_DEPTH_LIMIT if max_depth is None else max_depth
-    if _plain(value, depth):
+    if plain_size(value, depth) is not None:
         return value
     try:
         return _from_json(value, depth)
@@ -483,32 +483,47 @@ class _BadValue(Exception):
         self.path: list[str] = []
 
 
-def _plain(value: Any, depth: int) -> bool:
-    """Is `value` already a valid Rego value made only of exact JSON types
-    (str keys, finite floats), nested at most `depth` levels? The common case,
-    checked without building anything; anything else goes to _from_json."""
+def plain_size(value: Any, depth: int) -> Optional[int]:
+    """How many elements the collections in `value` hold, when it is already a
+    valid Rego value made only of exact JSON types (dict with str keys, list,
+    str, int, bool, None, finite float) nested at most `depth` levels; None
+    otherwise. The common case, checked in one walk that builds nothing."""
+    try:
+        return _plain_size(value, depth)
+    except _NotPlain:
+        return None
+
+
+class _NotPlain(Exception):
+    """Raised by `_plain_size` at the first part that is not plain JSON."""
+
+
+def _plain_size(value: Any, depth: int) -> int:
     t = type(value)
     if t is dict:
         for k in value:
             if type(k) is not str:
-                return False
+                raise _NotPlain
         elements = value.values()
     elif t is list:
         elements = value
+    elif t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0):
+        return 0
     else:
-        return t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0)
+        raise _NotPlain
     if depth <= 0:
-        return False
+        raise _NotPlain
+    size = len(value)
     for v in elements:
         t = type(v)
         if t is str or t is int or t is bool or v is None:
             continue
         if t is float:
             if v - v != 0.0:  # NaN or an infinity
-                return False
-        elif not _plain(v, depth - 1):
-            return False
-    return True
+                raise _NotPlain
+        else:
+            size += _plain_size(v, depth - 1)
+    return size
 
 
 def _from_json(value: Any, depth: int) -> Any:

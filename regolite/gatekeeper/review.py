@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from regolite.documents import json_type, to_json_value
 from regolite.errors import RegoError
-from regolite.values import TooDeep, from_json
+from regolite.values import TooDeep, from_json, plain_size
 
 REVIEW_ERROR = "review_error"
 
@@ -135,11 +135,10 @@ def review_values(review: dict, max_depth: Optional[int]) -> tuple[dict, int]:
     """
     depth = _UNLIMITED_DEPTH if max_depth is None else max_depth
     try:
-        try:
-            size = _plain_size(review, depth)
-        except _NotPlain:
+        size = plain_size(review, depth)
+        if size is None:
             review = to_json_value(from_json(review, max_depth))
-            size = _plain_size(review, depth)
+            size = plain_size(review, depth)
     except TooDeep as e:
         raise ReviewError(f"the review document is {e}") from None
     except (TypeError, ValueError) as e:  # NotJsonValue is a ValueError
@@ -150,41 +149,6 @@ def review_values(review: dict, max_depth: Optional[int]) -> tuple[dict, int]:
 
 
 _UNLIMITED_DEPTH = 1 << 30
-
-
-class _NotPlain(Exception):
-    """Raised by `_plain_size` (rarely: a review document is JSON almost always)."""
-
-
-def _plain_size(value: Any, depth: int) -> int:
-    """How many elements the collections in `value` hold, when it is made only of
-    exact JSON types (dict with str keys, list, str, int, bool, None, finite float)
-    nested at most `depth` levels; _NotPlain otherwise. One addition per collection."""
-    t = type(value)
-    if t is dict:
-        for k in value:
-            if type(k) is not str:
-                raise _NotPlain
-        elements = value.values()
-    elif t is list:
-        elements = value
-    elif t is str or t is int or t is bool or value is None or (t is float and value - value == 0.0):
-        return 0
-    else:
-        raise _NotPlain
-    if depth <= 0:
-        raise _NotPlain
-    size = len(value)
-    for v in elements:
-        t = type(v)
-        if t is str or t is int or t is bool or v is None:
-            continue
-        if t is float:
-            if v - v != 0.0:  # NaN or an infinity
-                raise _NotPlain
-        else:
-            size += _plain_size(v, depth - 1)
-    return size
 
 
 def make_input(review: dict, parameters: Any) -> dict:

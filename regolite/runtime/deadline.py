@@ -29,6 +29,10 @@ _clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void
     ("PyThreadState_SetAsyncExc", ctypes.pythonapi))
 
 
+# How long a fired deadline waits before firing again when still running.
+_REFIRE_SECONDS = 0.02
+
+
 class _Expired(BaseException):
     """Raised into the evaluating thread when its deadline passes."""
 
@@ -73,9 +77,13 @@ class _Watchdog:
                     continue
                 heapq.heappop(self._heap)
                 entry = self._active.get(token)
-                if entry is not None and not entry[1]:
+                if entry is not None:
                     entry[1] = True
                     _set_async_exc(entry[0], _Expired)
+                    # An exception delivered where Python swallows it (a gc
+                    # callback, __del__, a weakref callback) is lost: fire
+                    # again until the deadline is finished.
+                    heapq.heappush(self._heap, (time.monotonic() + _REFIRE_SECONDS, token))
 
 
 _WATCHDOG = _Watchdog()

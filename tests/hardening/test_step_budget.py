@@ -150,3 +150,24 @@ def test_a_deadline_stops_a_huge_range():
         p.eval_rule("data.r.n", input={"n": 10 ** 12}, timeout=0.2)
     assert info.value.code == "eval_cancel_error"
     assert time.perf_counter() - started < 2
+
+
+def test_a_deadline_whose_exception_was_swallowed_fires_again():
+    """The deadline's exception can land where Python swallows it (a gc callback, __del__):
+    it is raised again until the evaluation stops (found when one landed in hypothesis's gc callback)."""
+    import time
+
+    from regolite.runtime.deadline import deadline
+
+    started = time.monotonic()
+    with pytest.raises(RegoEvalError) as info:
+        with deadline(0.05):
+            try:
+                while time.monotonic() - started < 5:
+                    pass
+            except BaseException:  # noqa: BLE001 - stands for a place that swallows it
+                pass
+            while time.monotonic() - started < 5:
+                pass
+    assert info.value.code == "eval_cancel_error"
+    assert time.monotonic() - started < 1

@@ -407,12 +407,12 @@ def _slow_from_json(value, max_depth):
     """from_json without its check for plain input (the reference)."""
     import regolite.values as module
 
-    plain = module._plain
-    module._plain = lambda v, d: False
+    plain_size = module.plain_size
+    module.plain_size = lambda v, d: None
     try:
         return from_json(value, max_depth)
     finally:
-        module._plain = plain
+        module.plain_size = plain_size
 
 
 @settings(max_examples=400)
@@ -428,3 +428,28 @@ def test_from_json_fast_check_agrees_with_the_full_conversion(value, max_depth):
         assert (type(e), str(e)) == expected
     else:
         assert expected[0] == "ok" and equal(got, expected[1]) and type(got) is type(expected[1])
+
+
+def _plain_elements(value):
+    """The number of elements of a value made only of exact JSON types; None for any other."""
+    import math
+
+    if type(value) is dict:
+        if any(type(k) is not str for k in value):
+            return None
+        parts = [_plain_elements(v) for v in value.values()]
+    elif type(value) is list:
+        parts = [_plain_elements(v) for v in value]
+    elif type(value) is float:
+        return 0 if math.isfinite(value) else None
+    else:
+        return 0 if value is None or type(value) in (str, int, bool) else None
+    return None if None in parts else len(value) + sum(parts)
+
+
+@settings(max_examples=200)
+@given(json_like)
+def test_plain_size_counts_elements_of_plain_json_only(value):
+    from regolite.values import plain_size
+
+    assert plain_size(value, 64) == _plain_elements(value)
