@@ -49,9 +49,9 @@ LIMITS = {
     "eval_threads": ("--eval-threads", 4, "N",
                      "reviews running at once, smallest request first; they share one GIL with the connections"),
     "max_slow_reviews": ("--max-slow-reviews", 2, "N",
-                         "reviews that may run longer than --slow-review at once; while that many do, a new review "
-                         "is cut at --slow-review (answered by the fail policy)"),
-    "slow_review": ("--slow-review", 0.25, "SECONDS", "a review running longer than this is slow"),
+                         "reviews that may run past --slow-review (up to the deadline) at once; while that many run, "
+                         "a new review is cut at --slow-review and answered by the fail policy"),
+    "slow_review": ("--slow-review", 0.25, "SECONDS", "the time a review gets while --max-slow-reviews others run"),
 }
 
 

@@ -78,7 +78,7 @@ class ServerSettings:
     max_depth: Optional[int] = MAX_DEPTH  # nesting of the review document
     eval_threads: int = 4  # reviews running at once; they share the GIL with the event loop (see the README)
     max_slow_reviews: int = 2  # reviews that may run past slow_review seconds at once (they take the GIL) ...
-    slow_review: float = 0.25  # ... while that many do, a new review gets this long at most
+    slow_review: float = 0.25  # ... while that many run, a new review gets this long at most
     exempt_namespaces: tuple = ()  # may carry IGNORE_LABEL (Gatekeeper's --exempt-namespace)
     exempt_namespace_prefixes: tuple = ()
     exempt_namespace_suffixes: tuple = ()
@@ -127,27 +127,25 @@ class BodyClaim:
 
 
 class SlowReviews:
-    """The reviews running now, by start; caps a new one at `slow_review` seconds while
-    `max_slow_reviews` already run longer. Shared by the evaluation threads."""
+    """At most `max_slow_reviews` reviews at once may run past `slow_review` seconds (up to
+    their deadline); a review that starts while they all do gets `slow_review` seconds. A burst
+    of expensive requests thus holds at most that many threads for long. Thread-safe."""
 
     def __init__(self, max_slow_reviews: int, slow_review: float) -> None:
-        self.most, self.after = max_slow_reviews, slow_review
+        self.free, self.after = max_slow_reviews, slow_review
         self._lock = threading.Lock()
-        self._started: dict[int, float] = {}
-        self._tokens = itertools.count()
 
-    def start(self) -> tuple[int, Optional[float]]:
-        """A token for `finish`, and the seconds this review may take at most (None: its deadline)."""
-        now = time.monotonic()
+    def start(self) -> Optional[float]:
+        """None if this review may take its whole deadline (then call `finish`), else its cap."""
         with self._lock:
-            slow = sum(1 for started in self._started.values() if now - started > self.after)
-            token = next(self._tokens)
-            self._started[token] = now
-        return token, (self.after if slow >= self.most else None)
+            if self.free > 0:
+                self.free -= 1
+                return None
+        return self.after
 
-    def finish(self, token: int) -> None:
+    def finish(self) -> None:
         with self._lock:
-            del self._started[token]
+            self.free += 1
 
 
 class ReviewPool:
@@ -365,17 +363,18 @@ class WebhookApp:
 def _review_in_time(admit: Callable[..., dict], review: dict, deadline: float, settings: ServerSettings,
                     slow: SlowReviews) -> tuple[Optional[dict], Optional[float]]:
     """On an evaluation thread: the review with what is left of its deadline, or less while
-    slow reviews run (then also that cap); (None, None) if nothing is left."""
+    the slow reviews allowed run (then also that cap); (None, None) if nothing is left."""
     left = deadline - time.monotonic()
     if left <= 0:
         return None, None
-    token, cap = slow.start()
+    cap = slow.start()
     try:
         timeout = left if cap is None or cap >= left else cap
         answer = admit(review, timeout=timeout, max_steps=settings.max_steps, max_depth=settings.max_depth)
         return answer, (cap if timeout == cap else None)
     finally:
-        slow.finish(token)
+        if cap is None:
+            slow.finish()
 
 
 def namespace_label_response(request: dict, settings: ServerSettings) -> dict:
