@@ -149,8 +149,9 @@ class SlowReviews:
 
 
 class ReviewPool:
-    """Evaluation threads that take the smallest request first (by body size), so that a
-    queue of large hostile reviews never holds a Pod's admission behind it. `submit` gives a
+    """Evaluation threads that take the request of the smallest size class first (body size
+    in SMALL_BODY_BYTES steps; first come, first served within a class), so that a queue of
+    large hostile reviews never holds a Pod's admission behind it. `submit` gives a
     `concurrent.futures.Future`; cancelling it before a thread takes it means it never runs."""
 
     def __init__(self, threads: int) -> None:
@@ -163,7 +164,7 @@ class ReviewPool:
 
     def submit(self, size: int, fn: Callable[..., Any], *args: Any) -> Future:
         future: Future = Future()
-        self._queue.put((size, next(self._order), future, fn, args))
+        self._queue.put((size // SMALL_BODY_BYTES, next(self._order), future, fn, args))
         return future
 
     def close(self) -> None:

@@ -319,7 +319,7 @@ def test_threads_are_not_left_behind(tmp_path, log_stream):
 
 # --- scheduling: small reviews first, few slow ones --------------------------------------------
 
-def test_the_review_pool_takes_the_smallest_request_first():
+def test_the_review_pool_takes_the_smallest_size_class_first():
     from regolite.server.app import ReviewPool
 
     pool = ReviewPool(1)
@@ -328,13 +328,13 @@ def test_the_review_pool_takes_the_smallest_request_first():
     try:
         blocker = pool.submit(0, gate.wait, 5)  # holds the only thread while the others queue
         jobs = [pool.submit(size, order.append, name) for size, name in
-                ((3_000_000, "huge"), (900, "pod"), (200_000, "large"), (900, "pod2"))]
+                ((3_000_000, "huge"), (1_200, "pod"), (200_000, "large"), (900, "pod2"))]
         cancelled = pool.submit(100, order.append, "cancelled")
         assert cancelled.cancel()
         gate.set()
         for job in (blocker, *jobs):
             job.result(timeout=5)
-        assert order == ["pod", "pod2", "large", "huge"]
+        assert order == ["pod", "pod2", "large", "huge"]  # pods in arrival order: one class below 64 KiB
     finally:
         pool.close()
 
