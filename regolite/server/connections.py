@@ -35,7 +35,6 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from regolite.server.app import ServerSettings
 from regolite.server.metrics import ServerMetrics
 
-
 REFUSAL_LINGER = 1.0  # seconds a refused connection stays open for its answer to reach the client
 
 
@@ -46,16 +45,16 @@ class TooManyHeaders(Exception):
 class LimitedHttpProtocol(HttpToolsProtocol):
     """One connection. Built by uvicorn through `functools.partial(cls, settings, metrics, tls)`."""
 
-    def __init__(self, limits: ServerSettings, metrics: ServerMetrics, tls: Optional[ssl.SSLContext],
+    def __init__(self, settings: ServerSettings, metrics: ServerMetrics, tls: Optional[ssl.SSLContext],
                  **uvicorn_args: Any) -> None:
         super().__init__(**uvicorn_args)
-        self.limits = limits
+        self.settings = settings
         self.metrics = metrics
         self.tls = tls
         self.raw: Optional[asyncio.Transport] = None  # the TCP transport (under TLS when there is TLS)
         self.counted = False
         self.in_head = True  # the next bytes belong to a request line or headers
-        self.head_left = limits.max_header_bytes
+        self.head_left = settings.max_header_bytes
         self.body_left = 0
         self.fields = 0
         self.timer: Optional[asyncio.TimerHandle] = None  # header or body deadline
@@ -64,22 +63,22 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     # --- connection ------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        if self.metrics.connections_open >= self.limits.max_connections:
+        if self.metrics.connections_open >= self.settings.max_connections:
             self.metrics.observe_refused("connections")
             transport.abort()
             return
         self.metrics.connections_open += 1
         self.counted = True
         self.raw = transport
-        self._arm("header_timeout", self.limits.header_timeout)
+        self._arm("header_timeout", self.settings.header_timeout)
         if self.tls is None:
             super().connection_made(transport)
             return
         # start_tls runs eagerly, here: the TLS protocol must own the transport before
         # uvloop starts reading, which it does right after connection_made, paused or not.
         self._step_tls(self.loop.start_tls(
-            transport, self, self.tls, server_side=True, ssl_handshake_timeout=self.limits.header_timeout,
-            ssl_shutdown_timeout=self.limits.send_timeout))
+            transport, self, self.tls, server_side=True, ssl_handshake_timeout=self.settings.header_timeout,
+            ssl_shutdown_timeout=self.settings.send_timeout))
 
     def _step_tls(self, start_tls: Any) -> None:
         """Run the `start_tls` coroutine to its next wait; resume it when that is over."""
@@ -142,7 +141,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def pause_writing(self) -> None:
         super().pause_writing()
         if self.send_timer is None:
-            self.send_timer = self.loop.call_later(self.limits.send_timeout, self._expire, "send_timeout")
+            self.send_timer = self.loop.call_later(self.settings.send_timeout, self._expire, "send_timeout")
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -155,14 +154,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
         if self.in_head and self.timer is None:  # a request starts after an idle keep-alive
-            self._arm("header_timeout", self.limits.header_timeout)
+            self._arm("header_timeout", self.settings.header_timeout)
         view = memoryview(data)
         while view:
             left = self.head_left if self.in_head else self.body_left
             if left <= 0:
                 if self.in_head:
                     self._refuse(431, "headers_too_large",
-                                 f"request line and headers exceed {self.limits.max_header_bytes} bytes")
+                                 f"request line and headers exceed {self.settings.max_header_bytes} bytes")
                 else:
                     self._refuse(413, "request_too_large", "request exceeds the body limit")
                 return
@@ -180,7 +179,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.parser.feed_data(piece)
         except httptools.HttpParserCallbackError as e:
             if isinstance(e.__context__, TooManyHeaders):
-                self._refuse(431, "too_many_headers", f"more than {self.limits.max_headers} header fields")
+                self._refuse(431, "too_many_headers", f"more than {self.settings.max_headers} header fields")
             else:
                 self._refuse(400, "invalid_http", "invalid HTTP request")
             return False
@@ -214,18 +213,18 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.fields += 1
-        if self.fields > self.limits.max_headers:
+        if self.fields > self.settings.max_headers:
             raise TooManyHeaders()
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self.in_head = False
-        self.body_left = self.limits.max_request_bytes + self.limits.max_header_bytes
-        self._arm("body_timeout", self.limits.body_timeout)
+        self.body_left = self.settings.max_request_bytes + self.settings.max_header_bytes
+        self._arm("body_timeout", self.settings.body_timeout)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._disarm()
         self.in_head = True
-        self.head_left = self.limits.max_header_bytes
+        self.head_left = self.settings.max_header_bytes
         super().on_message_complete()
