@@ -4,7 +4,9 @@
 (requests are counted on the event loop, reloads on the watcher thread) and
 renders them in the Prometheus text exposition format (version 0.0.4), written by
 hand so the server needs no client library. `JsonLog` writes one JSON object per
-line to stderr; `JsonFormatter` gives uvicorn's own log records the same shape.
+line to stderr; `JsonFormatter` gives the log records of uvicorn and every other
+logger the same shape, and `everything_as_json` sends warnings and uncaught
+exceptions there too, so stderr stays JSON lines.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ import logging
 import sys
 import threading
 import time
+import traceback
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Optional, TextIO
+from typing import Any, Iterator, Optional, TextIO
 
 VERDICTS = ("allowed", "denied", "error")
+REFUSAL_REASONS = ("connections", "tls_handshake", "header_timeout", "body_timeout", "send_timeout",
+                   "headers_too_large", "too_many_headers", "request_too_large", "invalid_http")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -28,8 +34,12 @@ class ServerMetrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests = dict.fromkeys(VERDICTS, 0)
-        self.bad_requests: dict[str, int] = {}  # by reason: malformed, too_large
+        self.bad_requests: dict[str, int] = {}  # by reason: malformed, too_large, busy
         self.timeouts = 0
+        self.truncated = 0
+        self.cut = 0
+        self.refused: dict[str, int] = {}  # connections dropped or refused by regolite.server.connections, by reason
+        self.connections_open = 0  # changed on the event loop only
         self.bucket_counts = [0] * len(LATENCY_BUCKETS)
         self.latency_sum = 0.0
         self.latency_count = 0
@@ -60,6 +70,18 @@ class ServerMetrics:
         with self._lock:
             self.timeouts += 1
 
+    def observe_cut(self) -> None:
+        with self._lock:
+            self.cut += 1
+
+    def observe_truncated(self) -> None:
+        with self._lock:
+            self.truncated += 1
+
+    def observe_refused(self, reason: str) -> None:
+        with self._lock:
+            self.refused[reason] = self.refused.get(reason, 0) + 1
+
     def observe_load(self, *, ok: bool, initial: bool, templates: int = 0, constraints: int = 0) -> None:
         """A policy load: the first one sets the gauges, later ones count as reloads."""
         with self._lock:
@@ -82,9 +104,21 @@ class ServerMetrics:
                 lines.append(f'regolite_admission_requests_total{{verdict="{verdict}"}} {n}')
             _family(lines, "regolite_admission_bad_requests_total", "counter",
                     "Admission requests refused before evaluation, by reason.")
-            for reason in sorted(set(self.bad_requests) | {"malformed", "too_large"}):
+            for reason in sorted(set(self.bad_requests) | {"malformed", "too_large", "busy"}):
                 lines.append(f'regolite_admission_bad_requests_total{{reason="{reason}"}} '
                              f'{self.bad_requests.get(reason, 0)}')
+            _family(lines, "regolite_http_refused_total", "counter",
+                    "Connections closed or requests refused before the app, by reason (client limits).")
+            for reason in sorted(set(self.refused) | set(REFUSAL_REASONS)):
+                lines.append(f'regolite_http_refused_total{{reason="{reason}"}} {self.refused.get(reason, 0)}')
+            _single(lines, "regolite_http_connections", "gauge", "TCP connections open, TLS handshakes included.",
+                    self.connections_open)
+            _single(lines, "regolite_admission_cut_reviews_total", "counter",
+                    "Reviews cut short (--slow-review) because --max-slow-reviews slower ones were running.",
+                    self.cut)
+            _single(lines, "regolite_admission_truncated_total", "counter",
+                    "AdmissionReview answers whose deny message or warnings were cut to --max-response-bytes.",
+                    self.truncated)
             _single(lines, "regolite_admission_timeouts_total", "counter",
                     "Reviews answered by the fail policy for time: past the deadline, or every review thread stuck past one.",
                     self.timeouts)
@@ -152,19 +186,66 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-def uvicorn_log_config(level: str = "info") -> dict:
-    """A logging config for uvicorn: JSON lines on stderr, no access log."""
+def uvicorn_log_config(level: str = "info", tls: bool = False) -> dict:
+    """A logging config for uvicorn and every other logger (asyncio, warnings): JSON lines on stderr.
+
+    No access log. With `tls`, uvicorn's "running on http://" says https (regolite does the TLS).
+    """
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    if tls:
+        handler["filters"] = ["https"]
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "regolite.server.metrics.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "filters": {"https": {"()": "regolite.server.metrics.HttpsFilter"}},
+        "handlers": {"stderr": handler},
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
     }
+
+
+class HttpsFilter(logging.Filter):
+    """uvicorn names the scheme by its own TLS; regolite's TLS is in the protocol, so say https."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Uvicorn running on") and record.args and record.args[0] == "http":
+            record.args = ("https", *record.args[1:])
+        return True
+
+
+@contextmanager
+def everything_as_json(log: JsonLog) -> Iterator[None]:
+    """While inside, what Python itself would print to stderr as text is a JSON line: log
+    records of any logger and warnings go through `JsonFormatter` (uvicorn's configuration,
+    `uvicorn_log_config`, takes over once it starts), uncaught exceptions in any thread and
+    unraisable ones (`__del__`, finalizers) become `log` events with their traceback."""
+
+    def crashed(kind: str, exc_type: Any, exc: Any, tb: Any, **fields: Any) -> None:
+        text = "".join(traceback.format_exception(exc_type, exc, tb)) if exc_type else ""
+        log.event(kind, level="error", error=f"{getattr(exc_type, '__name__', exc_type)}: {exc}", traceback=text,
+                  **fields)
+
+    saved = sys.excepthook, threading.excepthook, sys.unraisablehook
+    handler = logging.StreamHandler(sys.stderr)  # until uvicorn configures logging (uvicorn_log_config)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    logging.captureWarnings(True)
+    sys.excepthook = lambda t, v, tb: crashed("uncaught_exception", t, v, tb)
+    threading.excepthook = lambda a: crashed("uncaught_exception", a.exc_type, a.exc_value, a.exc_traceback,
+                                             thread=a.thread.name if a.thread else "")
+    sys.unraisablehook = lambda u: crashed("unraisable_exception", u.exc_type, u.exc_value, u.exc_traceback,
+                                           context=repr(u.object), message=u.err_msg or "")
+    try:
+        yield
+    finally:
+        sys.excepthook, threading.excepthook, sys.unraisablehook = saved
+        logging.captureWarnings(False)
+        logging.getLogger().removeHandler(handler)
 
 
 def _now(ts: Optional[float] = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import pytest
 
@@ -60,8 +61,8 @@ def test_broken_policies_refuse_to_start(tmp_path, capsys):
     (folder / "template.yaml").write_text((folder / "template.yaml").read_text().replace("violation[", "violation["
                                                                                           "{{{"))
     assert run_serve(["--policies", str(folder), "--insecure-http"]) == 1
-    err = capsys.readouterr().err
-    assert "error: loading policies from" in err and "Traceback" not in err
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()]  # JSON lines only
+    assert [e["event"] for e in events] == ["policy_load_failed"] and "rego_parse_error" in events[0]["error"]
 
 
 def test_fail_modes_are_exclusive(policies):
