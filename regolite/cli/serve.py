@@ -48,7 +48,7 @@ LIMITS = {
                            "such requests get 503"),
     "eval_threads": ("--eval-threads", 4, "N",
                      "reviews running at once, smallest request first; they share one GIL with the connections"),
-    "max_slow_reviews": ("--max-slow-reviews", 2, "N",
+    "max_slow_reviews": ("--max-slow-reviews", 1, "N",
                          "reviews that may run past --slow-review (up to the deadline) at once; while that many run, "
                          "a new review is cut at --slow-review and answered by the fail policy"),
     "slow_review": ("--slow-review", 0.25, "SECONDS", "the time a review gets while --max-slow-reviews others run"),

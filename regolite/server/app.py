@@ -77,7 +77,7 @@ class ServerSettings:
     max_steps: Optional[int] = WEBHOOK_MAX_STEPS  # steps for one review (all its constraints)
     max_depth: Optional[int] = MAX_DEPTH  # nesting of the review document
     eval_threads: int = 4  # reviews running at once; they share the GIL with the event loop (see the README)
-    max_slow_reviews: int = 2  # reviews that may run past slow_review seconds at once (they take the GIL) ...
+    max_slow_reviews: int = 1  # reviews that may run past slow_review seconds at once (they take the GIL) ...
     slow_review: float = 0.25  # ... while that many run, a new review gets this long at most
     exempt_namespaces: tuple = ()  # may carry IGNORE_LABEL (Gatekeeper's --exempt-namespace)
     exempt_namespace_prefixes: tuple = ()
