@@ -217,8 +217,7 @@ class ToAst:
             bodies = rest[0]
         v1 = self.context.dialect.v1_rules
         if value is None and bodies is None:
-            if isinstance(target, Var) or v1 or not isinstance(target, Ref) or _is_string(target.terms[-1]):
-                self.fail("rule must have a value or a body", target)
+            self.check_bare_head(target, v1)
         if bodies is not None and bodies[0] == "brace" and v1:
             self.fail(IF_REQUIRED, target)
         head = self.make_head(target, value=value, assign=bool(assign), at=target)
@@ -228,6 +227,20 @@ class ToAst:
                 self.fail("`contains` keyword is required for partial set rules", target)
             head = Head(Ref(head.ref.terms[:-1], head.ref.loc), None, head.ref.terms[-1], None, False, head.loc)
         return self.make_rules(head, bodies)
+
+    def check_bare_head(self, target: Term, v1: bool) -> None:
+        """A rule with neither value nor body: `f(1, _)` is a function that is true for
+        those arguments; `p[x]` a v0 partial set; anything else is one of OPA's errors."""
+        if isinstance(target, Call):
+            if not target.args:
+                self.fail("rule argument list must take at least one argument", target)
+            return
+        if isinstance(target, Var):
+            self.fail("var cannot be used for rule name", target)
+        if isinstance(target, Ref) and len(target.terms) == 2 and v1:
+            self.fail("`contains` keyword is required for partial set rules", target)
+        if not isinstance(target, Ref) or _is_string(target.terms[-1]) or v1:
+            self.fail("rule must have value assignment and/or body declaration", target)
 
     def contains_rule(self, children):
         target, _kw, key = children[:3]
