@@ -335,6 +335,9 @@ class Expr(Node):
     negated: bool = False
     with_: tuple[With, ...] = ()
     loc: Location = _loc()
+    # `not expr` where `not` negates a body (`import future.keywords[.not]`): nothing of
+    # expr is evaluated before the negation (compiler/negation.py says what otherwise is)
+    not_body: bool = False
 
     def to_json(self) -> dict:
         t = self.term

@@ -28,6 +28,7 @@ from regolite.compiler.analysis import context_reads, enumerates
 from regolite.compiler.checks import CalleeKind, Dependencies, check_call
 from regolite.compiler.emit_calls import write_builtin_call
 from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
+from regolite.compiler.negation import split_negation
 from regolite.compiler.safety import order_body, pattern_vars
 from regolite.compiler.symbols import Symbols
 from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
@@ -62,6 +63,7 @@ class BodyEmitter:
         self.in_order = in_order
         # Loops opened in the function being written: checks analysis.enumerates.
         self.loops = 0
+        self.negation_vars = 0
 
     def order(self, body: tuple, bound: set) -> tuple:
         return order_body(body, bound, self.tree.arity)
@@ -235,8 +237,18 @@ class BodyEmitter:
         """
         if isinstance(expr.term, Block):
             body = self.order(expr.term.body, self.sym.copy_bound())
-        else:
+        elif expr.not_body:
             body = (Expr(expr.term, False, (), expr.loc),)
+        else:
+            hoisted, core = split_negation(expr.term, self._negation_var)
+            for part in hoisted:  # evaluated outside the negation, as OPA does
+                var, term = part.args
+                value = self.value(term)
+                if value.isidentifier():
+                    self.sym.alias(var.name, value)
+                else:
+                    self.unify_value(var, value)
+            body = (Expr(core, False, (), expr.loc),)
         if not enumerates(body, self.sym.bound, self.tree.arity):
             flag = self.w.name("found")
             self.w.line(f"{flag} = False")
@@ -251,12 +263,17 @@ class BodyEmitter:
             self.w.line("return False")
         self.fail(f"{fn}()")
 
+    def _negation_var(self) -> Var:
+        """A fresh variable for what `split_negation` evaluates before a negation."""
+        self.negation_vars += 1
+        return Var(f"neg#{self.negation_vars}")
+
     def with_expr(self, expr: Expr) -> None:
         """`expr with target as value...`: run expr in a context with the replacements."""
         replacements = ", ".join(self._replacement(w) for w in expr.with_)
         before = self.sym.copy_bound()
         fn = self.w.name("with")
-        inner = Expr(expr.term, expr.negated, (), expr.loc)
+        inner = Expr(expr.term, expr.negated, (), expr.loc, expr.not_body)
         bound_after: list[str] = []
 
         def solution() -> None:

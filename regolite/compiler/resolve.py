@@ -221,7 +221,7 @@ class Resolver:
         else:
             new = self.term(term, scope)
         withs = tuple(With(self.with_target(w.target), self.with_value(w.value, scope), w.loc) for w in expr.with_)
-        return Expr(new, expr.negated, withs, expr.loc)
+        return Expr(new, expr.negated, withs, expr.loc, expr.not_body)
 
     def with_target(self, target: Ref) -> Ref:
         head = target.terms[0]

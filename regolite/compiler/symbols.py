@@ -32,5 +32,10 @@ class Symbols:
             self.idents[name] = ident
         return ident
 
+    def alias(self, name: str, ident: str) -> None:
+        """Bind `name` to the Python local `ident` that already holds its value."""
+        self.idents[name] = ident
+        self.bound.add(name)
+
     def copy_bound(self) -> set:
         return set(self.bound)

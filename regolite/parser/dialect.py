@@ -23,6 +23,9 @@ FUTURE_KEYWORDS = {"if": "IF", "contains": "CONTAINS", "in": "IN", "every": "EVE
 REGO_V1_IMPORT = ("rego", "v1")
 REGO_V2_IMPORT = ("rego", "v2")
 FUTURE_KEYWORDS_IMPORT = ("future", "keywords")
+# OPA's one future keyword of v1.19: `not` negating a body (`not { a; b }`), and `not expr`
+# negating the expression as a body, nothing of it evaluated before the negation.
+NOT_KEYWORD_IMPORT = ("future", "keywords", "not")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ class Dialect:
 
     keywords: Mapping[str, str]  # word -> terminal, for the words that are keywords (never mutated)
     v1_rules: bool  # v1's rules for rule heads (`if`, `contains` required): v1, or `import rego.v1`/`rego.v2`
-    not_body: bool  # `not { ... }` negates a body: `import rego.v2`
+    not_body: bool  # `not` negates a body: `import rego.v2`, `future.keywords`, `future.keywords.not`
 
 
 def dialect_of(rego_version: str, imports: Iterable[tuple[str, ...]] = ()) -> Dialect:
@@ -47,8 +50,11 @@ def dialect_of(rego_version: str, imports: Iterable[tuple[str, ...]] = ()) -> Di
 def with_import(dialect: Dialect, path: tuple[str, ...]) -> Dialect:
     """`dialect` after one more import of `path` (itself when the import changes nothing)."""
     rego_import = path == REGO_V1_IMPORT or path == REGO_V2_IMPORT
+    not_body = path == REGO_V2_IMPORT or path == FUTURE_KEYWORDS_IMPORT or path == NOT_KEYWORD_IMPORT
     if rego_import or path == FUTURE_KEYWORDS_IMPORT:
         added = FUTURE_KEYWORDS
+    elif path == NOT_KEYWORD_IMPORT:
+        added = {}
     elif len(path) == 3 and path[:2] == FUTURE_KEYWORDS_IMPORT and path[2] in FUTURE_KEYWORDS:
         word = path[2]
         added = {word: FUTURE_KEYWORDS[word]}
@@ -59,5 +65,5 @@ def with_import(dialect: Dialect, path: tuple[str, ...]) -> Dialect:
     return Dialect(
         {**dialect.keywords, **added},
         v1_rules=dialect.v1_rules or rego_import,
-        not_body=dialect.not_body or path == REGO_V2_IMPORT,
+        not_body=dialect.not_body or not_body,
     )

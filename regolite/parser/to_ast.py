@@ -302,12 +302,12 @@ class ToAst:
         core = children[0]
         withs = tuple(children[1:])
         if isinstance(core, Expr):
-            return Expr(core.term, core.negated, withs, core.loc)
+            return Expr(core.term, core.negated, withs, core.loc, core.not_body)
         return Expr(core, False, withs, core.loc)
 
     def not_expr(self, children):
         kw, expr = children
-        return Expr(expr, True, (), self.loc(kw))
+        return Expr(expr, True, (), self.loc(kw), self.context.dialect.not_body)
 
     def not_body(self, children):
         kw, _open, body, _close = children

@@ -98,7 +98,8 @@ def test_bracketed_rego_v1_import_enables_keywords_and_v1_rules(path):
     [
         ((), {}, False, False),
         ((("data", "lib"),), {}, False, False),
-        ((("future", "keywords"),), FUTURE_KEYWORDS, False, False),
+        ((("future", "keywords"),), FUTURE_KEYWORDS, False, True),  # all of them: `not` too
+        ((("future", "keywords", "not"),), {}, False, True),
         ((("future", "keywords", "in"),), {"in": "IN"}, False, False),
         ((("future", "keywords", "every"),), {"every": "EVERY", "in": "IN"}, False, False),
         ((("future", "keywords", "nope"),), {}, False, False),
