@@ -99,3 +99,10 @@ def test_errors_come_from_the_first_compile_stage_that_fails():
     assert _codes("package a\np := y\nq := count(1)\n") == [("rego_unsafe_var_error", "var y is unsafe")]
     assert [c for c, _ in _codes("package a\np := q\nq := p\nr := count(1)\n")] == ["rego_recursion_error"] * 2
     assert _codes("package a\nr := count(1)\np if { some x }\n") == [("rego_compile_error", "declared var x unused")]
+
+
+def test_a_rule_calling_itself_as_a_zero_argument_function_is_recursive():
+    """`f() := f()`: OPA's recursion check counts the call before its type checker rejects it."""
+    assert _codes("package test\nf() := f()\n") == [
+        ("rego_recursion_error", "rule data.test.f is recursive: data.test.f -> data.test.f")]
+    assert [c for c, _ in _codes("package test\nf() := 1\nx := f()\n")] == ["rego_type_error"]
