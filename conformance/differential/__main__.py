@@ -1,4 +1,4 @@
-"""`python -m conformance.differential [--programs N] [--seed S] [--corpus] [--shrink K] [--shared DIR]`
+"""`python -m conformance.differential [--programs N] [--seed S] [--corpus] [--shrink K] [--shared DIR] [--json FILE]`
 
 Compares regolite with OPA on N generated programs (and, with --corpus, on
 every module the repository and ../shared hold), prints each difference
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="shrink up to K kinds of difference to a small program (default 3)")
     parser.add_argument("--show", type=int, default=10, metavar="K", help="print up to K differences (default 10)")
     parser.add_argument("--shared", type=Path, default=None, help="the shared data folder (default ../shared)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="also write the counts and every difference (by kind) as JSON")
     args = parser.parse_args(argv)
     shared = args.shared or shared_dir()
     try:
@@ -70,7 +72,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nlisted differences no program showed (remove them if they are fixed): {', '.join(unseen)}")
     print(f"\n{len(kinds)} kind(s) of difference; generated programs took {generated.seconds:.0f} s (seed {args.seed})")
     print(generated.line())
+    if args.json is not None:
+        write_json(args.json, generated, differences)
     return 1 if differences else 0
+
+
+def write_json(path: Path, generated: Tally, differences: list) -> None:
+    """The generated programs' counts and each difference: its kind and the report printed for it."""
+    import json
+
+    doc = {"line": generated.line(), "counts": dict(generated.counts),
+           "differences": [{"kind": [d.verdict, sorted(d.ours.codes), sorted(d.theirs.codes)], "report": d.report()}
+                           for d in differences]}
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
-from regolite.ast import Call
+from regolite.ast import Call, Ref
 from regolite.builtins import REGISTRY
 from regolite.compiler.analysis import constant_value, is_constant
 from regolite.compiler.errors import CompileErrors
-from regolite.compiler.tree import DocNode, Group, RuleTree, is_data_ref
+from regolite.compiler.tree import DocNode, Group, RuleTree, TargetKind, is_data_ref
 from regolite.errors import RECURSION_ERROR, TYPE_ERROR, RegoError
 from regolite.values import type_name
 
@@ -100,6 +100,29 @@ class Dependencies:
             if node.group is not None:
                 out.add(node.group.id)
             stack.extend(node.children.values())
+
+    def reads_with_target(self, tree: RuleTree, target: Ref) -> None:
+        """OPA's dependency graph has an edge to every rule a `with` target names
+        (`p if { x with data.test.p as 1 }` is recursive)."""
+        if not is_data_ref(target):
+            return
+        function = tree.function_at(target)
+        if function is not None:
+            self.reads(function)
+            return
+        where = tree.data_target(list(target.terms[1:]))
+        if where.kind is TargetKind.RULE:
+            self.reads(where.group)
+        elif where.kind is TargetKind.DOCUMENT:
+            self.reads(where.node)
+
+    def reads_rule_called(self, tree: RuleTree, call: Call) -> None:
+        """A rule called as a function (`f()` of `f() := 1`): OPA's type checker rejects
+        the call, but only after its recursion check, which counts it as a read."""
+        if is_data_ref(call.func):
+            called = tree.called_function(call)
+            if called is not None and not called.is_function:
+                self.reads(called)
 
     def recursion_errors(self, groups: list[Group]) -> list[RegoError]:
         """OPA rejects rules that depend on themselves (rego_recursion_error): one

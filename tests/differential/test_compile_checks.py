@@ -106,3 +106,19 @@ def test_a_rule_calling_itself_as_a_zero_argument_function_is_recursive():
     assert _codes("package test\nf() := f()\n") == [
         ("rego_recursion_error", "rule data.test.f is recursive: data.test.f -> data.test.f")]
     assert [c for c, _ in _codes("package test\nf() := 1\nx := f()\n")] == ["rego_type_error"]
+
+
+@pytest.mark.parametrize("source", [
+    "package test\nf(x) := 1 if { true with f as 2 }\n",
+    "package test\np := 1 if { true with data.test.p as 2 }\n",
+    "package test\np := 1 if { true with data.test as {} }\n",
+])
+def test_a_with_target_naming_the_rule_itself_is_recursion(source):
+    """OPA's dependency graph has an edge to every rule a `with` target names."""
+    assert [c for c, _ in _codes(source)] == ["rego_recursion_error"]
+
+
+def test_a_with_target_naming_another_rule_is_fine():
+    policy = regolite.compile({"t.rego": "package test\nq := 3\np := 1 if { true with data.test.q as 2 }\n"
+                                         "q2 := 1 if { p with data.test.p as 1 }\n"})
+    assert policy.eval_rule("data.test.q2") == 1
