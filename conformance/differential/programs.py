@@ -48,6 +48,28 @@ DECIMALS = ["0.1", "0.2", "0.5", "1.5", "-2.25", "3.14159", "1e3", "2.5e-3", "1E
             "100.0", "1e-7", "123456789.123456789"]
 
 
+UP_TO_3 = st.integers(0, 3)
+THIRDS = st.integers(0, 2)
+BOOLEANS = st.booleans()
+_INDICES: dict = {}
+
+
+def pick(draw, options):
+    """One of `options` (a sequence), drawn with a strategy made once per length: hypothesis
+    validates every new strategy object on its first draw, which made building them per
+    draw cost most of a run."""
+    n = len(options)
+    index = _INDICES.get(n)
+    if index is None:
+        index = _INDICES[n] = st.integers(0, n - 1)
+    return options[draw(index)]
+
+
+def between(draw, low: int, high: int) -> int:
+    """An integer in [low, high], as `pick` draws it."""
+    return low + pick(draw, range(high - low + 1))
+
+
 def _capabilities(shared: Path) -> list:
     path = shared / "opa" / "capabilities-v1.19.0.json"
     return json.loads(path.read_text(encoding="utf-8"))["builtins"]
@@ -78,14 +100,26 @@ class Grammar:
     """The strategies, parametrised by the built-ins OPA declares."""
 
     def __init__(self, shared: Path) -> None:
+        # Strategies built once: hypothesis validates each new strategy object on its first draw,
+        # which cost three quarters of a run when every draw built them anew.
+        self._made: dict = {}
         decls = [b for b in _capabilities(shared) if b["name"] not in EXCLUDED and not b.get("nondeterministic")
                  and not b.get("deprecated") and b["decl"].get("type") == "function" and "variadic" not in b["decl"]]
         self.builtins = sorted(((b["name"], b["decl"].get("args", [])) for b in decls), key=lambda x: x[0])
 
     # --- values -------------------------------------------------------------------------
 
+    def _once(self, key, make) -> st.SearchStrategy:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = make()
+        return made
+
     def value(self, depth: int = 2) -> st.SearchStrategy:
         """A JSON value (for input and data)."""
+        return self._once(("value", depth), lambda: self._value(depth))
+
+    def _value(self, depth: int) -> st.SearchStrategy:
         scalars = st.one_of(
             st.none(), st.booleans(), st.sampled_from(INTEGERS), st.integers(-5, 20),
             st.sampled_from([0.5, 1.5, -2.25, 0.1, 1e3, 3.0]), st.sampled_from(STRINGS),
@@ -101,6 +135,9 @@ class Grammar:
 
     def literal(self, depth: int = 1) -> st.SearchStrategy:
         """Rego text of a constant term (numbers as Rego writes them)."""
+        return self._once(("literal", depth), lambda: self._literal(depth))
+
+    def _literal(self, depth: int) -> st.SearchStrategy:
         scalars = st.one_of(
             st.sampled_from(["null", "true", "false"]),
             st.sampled_from(INTEGERS).map(str), st.integers(-3, 12).map(str), st.sampled_from(DECIMALS),
@@ -120,6 +157,9 @@ class Grammar:
 
     def typed_literal(self, decl: dict) -> st.SearchStrategy:
         """A constant of the declared type (OPA's capabilities `type`)."""
+        return self._once(("typed", json.dumps(decl, sort_keys=True)), lambda: self._typed_literal(decl))
+
+    def _typed_literal(self, decl: dict) -> st.SearchStrategy:
         kind = decl.get("type")
         if kind == "string":
             return st.sampled_from(STRINGS).map(json.dumps)
@@ -142,8 +182,7 @@ class Grammar:
 
     # --- terms --------------------------------------------------------------------------
 
-    @st.composite
-    def term(draw, self, scope: Scope, depth: int = 2) -> str:
+    def term(self, draw, scope: Scope, depth: int = 2) -> str:
         """Rego text of a term that (mostly) uses only vars bound in `scope`."""
         choices = ["literal", "literal", "input", "data"]
         if scope.bound:
@@ -152,238 +191,237 @@ class Grammar:
             choices += ["rule"]
         if depth > 0:
             choices += ["arith", "builtin", "builtin", "call", "compound", "comprehension", "setop"]
-        kind = draw(st.sampled_from(choices))
+        kind = pick(draw, (choices))
         if kind == "literal":
             return draw(self.literal(1 if depth > 0 else 0))
         if kind == "var":
-            name = draw(st.sampled_from(scope.bound))
+            name = pick(draw, (scope.bound))
             scope.used.add(name)
             return name
         if kind == "input":
-            return draw(self.ref("input", scope))
+            return self.ref(draw, "input", scope)
         if kind == "data":
-            return draw(self.ref("data.d", scope))
+            return self.ref(draw, "data.d", scope)
         if kind == "rule":
-            rule = draw(st.sampled_from(scope.rules))
-            return draw(st.sampled_from([rule, f"data.test.{rule}"]))
-        sub = self.term(scope, depth - 1)
-        if kind == "arith":  # mostly numbers, so that most programs pass the type checker
-            operand = st.one_of(sub, self.typed_literal({"type": "number"}), self.typed_literal({"type": "number"}))
-            return f"({draw(operand)} {draw(st.sampled_from(ARITHMETIC))} {draw(operand)})"
-        if kind == "setop":
-            operand = st.one_of(sub, self.typed_literal({"type": "set"}), self.typed_literal({"type": "set"}))
-            return f"({draw(operand)} {draw(st.sampled_from(SET_OPS))} {draw(operand)})"
+            rule = pick(draw, (scope.rules))
+            return pick(draw, ([rule, f"data.test.{rule}"]))
+        def sub() -> str:
+            return self.term(draw, scope, depth - 1)
+
+        if kind in ("arith", "setop"):  # mostly numbers (sets), so that most programs pass the type checker
+            typed = self.typed_literal({"type": "number" if kind == "arith" else "set"})
+
+            def operand() -> str:
+                return sub() if draw(THIRDS) == 0 else draw(typed)
+
+            return f"({operand()} {pick(draw, ARITHMETIC if kind == 'arith' else SET_OPS)} {operand()})"
         if kind == "builtin":
-            return draw(self.builtin_call(scope, depth - 1))
+            return self.builtin_call(draw, scope, depth - 1)
         if kind == "call":
             if not scope.functions:
-                return draw(self.builtin_call(scope, depth - 1))
-            name = draw(st.sampled_from(sorted(scope.functions)))
-            args = [draw(sub) for _ in range(scope.functions[name])]
+                return self.builtin_call(draw, scope, depth - 1)
+            name = pick(draw, (sorted(scope.functions)))
+            args = [sub() for _ in range(scope.functions[name])]
             return f"{name}({', '.join(args)})"
         if kind == "compound":
-            items = draw(st.lists(sub, max_size=3))
-            shape = draw(st.sampled_from(["array", "set", "object"]))
+            items = [sub() for _ in range(draw(UP_TO_3))]
+            shape = pick(draw, (["array", "set", "object"]))
             if shape == "array":
                 return "[" + ", ".join(items) + "]"
             if shape == "set" and items:
                 return "{" + ", ".join(items) + "}"
-            keys = draw(st.lists(st.sampled_from(NAMES).map(json.dumps), min_size=len(items), max_size=len(items)))
+            keys = [json.dumps(pick(draw, NAMES)) for _ in items]
             return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, items)) + "}"
-        return draw(self.comprehension(scope, depth - 1))
+        return self.comprehension(draw, scope, depth - 1)
 
-    @st.composite
-    def ref(draw, self, root: str, scope: Scope) -> str:
+    def ref(self, draw, root: str, scope: Scope) -> str:
         """`input.a[0].b`, `input.items[_]`, `data.d[k]`..."""
         text = root
-        for _ in range(draw(st.integers(0, 3))):
-            step = draw(st.sampled_from(["dot", "dot", "index", "wild", "var"] if scope.bound else
+        for _ in range(draw(UP_TO_3)):
+            step = pick(draw, (["dot", "dot", "index", "wild", "var"] if scope.bound else
                                         ["dot", "dot", "index", "wild"]))
             if step == "dot":
-                text += "." + draw(st.sampled_from(NAMES))
+                text += "." + pick(draw, (NAMES))
             elif step == "index":
-                text += f"[{draw(st.sampled_from(['0', '1', '-1', json.dumps('a'), '1.0', 'true']))}]"
+                text += f"[{pick(draw, (['0', '1', '-1', json.dumps('a'), '1.0', 'true']))}]"
             elif step == "wild":
                 text += "[_]"
             else:
-                name = draw(st.sampled_from(scope.bound))
+                name = pick(draw, (scope.bound))
                 scope.used.add(name)
                 text += f"[{name}]"
         return text
 
-    @st.composite
-    def builtin_call(draw, self, scope: Scope, depth: int) -> str:
-        name, args = draw(st.sampled_from(self.builtins))
+    def builtin_call(self, draw, scope: Scope, depth: int) -> str:
+        name, args = pick(draw, (self.builtins))
         out = []
         for decl in args:
-            if draw(st.integers(0, 9)) < 7:
-                out.append(draw(self.typed_literal(decl)) if draw(st.booleans()) else draw(self.term(scope, depth)))
+            if between(draw, 0, 9) < 7:
+                out.append(draw(self.typed_literal(decl)) if draw(BOOLEANS) else self.term(draw, scope, depth))
             else:
-                out.append(draw(self.term(scope, depth)))  # any type: ill-typed calls too
+                out.append(self.term(draw, scope, depth))  # any type: ill-typed calls too
         return f"{name}({', '.join(out)})"
 
-    @st.composite
-    def comprehension(draw, self, scope: Scope, depth: int) -> str:
+    def comprehension(self, draw, scope: Scope, depth: int) -> str:
         inner = scope.child()
-        body = draw(self.body(inner, depth, min_size=1, max_size=2))
-        kind = draw(st.sampled_from(["array", "set", "object"]))
-        head = draw(self.term(inner, 0))
+        body = self.body(draw, inner, depth, min_size=1, max_size=2)
+        kind = pick(draw, (["array", "set", "object"]))
+        head = self.term(draw, inner, 0)
         if kind == "array":
             return f"[{head} | {'; '.join(body)}]"
         if kind == "set":
             return f"{{{head} | {'; '.join(body)}}}"
-        return f"{{{draw(self.term(inner, 0))}: {head} | {'; '.join(body)}}}"
+        return f"{{{self.term(draw, inner, 0)}: {head} | {'; '.join(body)}}}"
 
     # --- bodies -------------------------------------------------------------------------
 
-    @st.composite
-    def expr(draw, self, scope: Scope, depth: int, kind: str = "") -> str:
+    def expr(self, draw, scope: Scope, depth: int, kind: str = "") -> str:
         """One body expression (of `kind`, if given); binds what it declares in `scope`."""
         kinds = ["assign", "assign", "compare", "compare", "some_in", "bare", "builtin", "member"]
         if depth > 0:
             kinds += ["not", "every", "with", "destructure", "unify"]
-        kind = kind or draw(st.sampled_from(kinds))
-        term = self.term(scope, max(depth, 0))
+        kind = kind or pick(draw, (kinds))
+        def term() -> str:
+            return self.term(draw, scope, max(depth, 0))
+
         if kind == "assign":
-            value = draw(term)
+            value = term()
             name = scope.fresh()
             scope.bound.append(name)
             return f"{name} := {value}"
         if kind == "unify":
-            value = draw(term)
+            value = term()
             name = scope.fresh()
             scope.bound.append(name)
             return f"{name} = {value}"
         if kind == "destructure":
-            value = draw(term)
+            value = term()
             a, b = scope.fresh(), scope.fresh()
             scope.bound += [a, b]
-            return draw(st.sampled_from([f"[{a}, {b}] := {value}", f"{{\"a\": {a}, \"b\": {b}}} := {value}",
+            return pick(draw, ([f"[{a}, {b}] := {value}", f"{{\"a\": {a}, \"b\": {b}}} := {value}",
                                          f"[{a}, {b}] = {value}"]))
         if kind == "compare":
-            return f"{draw(term)} {draw(st.sampled_from(COMPARISONS))} {draw(term)}"
+            return f"{term()} {pick(draw, (COMPARISONS))} {term()}"
         if kind == "member":
-            return f"{draw(term)} in {draw(term)}"
+            return f"{term()} in {term()}"
         if kind == "some_in":
-            coll = draw(term)
+            coll = term()
             v = scope.fresh()
-            if draw(st.booleans()):
+            if draw(BOOLEANS):
                 k = scope.fresh()
                 scope.bound += [k, v]
                 return f"some {k}, {v} in {coll}"
             scope.bound.append(v)
             return f"some {v} in {coll}"
         if kind == "bare":
-            return draw(st.one_of(self.ref("input", scope), term))
+            return self.ref(draw, "input", scope) if draw(BOOLEANS) else term()
         if kind == "builtin":
-            return draw(self.builtin_call(scope, max(depth - 1, 0)))
+            return self.builtin_call(draw, scope, max(depth - 1, 0))
         if kind == "not":
-            negated = draw(st.sampled_from(["compare", "member", "builtin", "bare"]))
-            return "not " + draw(self.expr(scope.child(), depth - 1, negated))
+            negated = pick(draw, (["compare", "member", "builtin", "bare"]))
+            return "not " + self.expr(draw, scope.child(), depth - 1, negated)
         if kind == "every":
-            coll = draw(term)
+            coll = term()
             inner = scope.child()
             k, v = inner.fresh(), inner.fresh()
             inner.bound += [k, v]
-            body = draw(self.body(inner, depth - 1, min_size=1, max_size=2))
+            body = self.body(draw, inner, depth - 1, min_size=1, max_size=2)
             return f"every {k}, {v} in {coll} {{ {'; '.join(body)} }}"
         # with
         inner = scope.child()
-        target = draw(st.sampled_from(["input", "input.a", "data.d", "data.d.x", "function", "builtin"]))
-        expression = draw(self.expr(inner, depth - 1))
+        target = pick(draw, (["input", "input.a", "data.d", "data.d.x", "function", "builtin"]))
+        expression = self.expr(draw, inner, depth - 1)
         if target == "function" and scope.functions:
-            name = draw(st.sampled_from(sorted(scope.functions)))
-            replacement = draw(st.sampled_from(sorted(scope.functions) + [draw(self.literal(0))]))
+            name = pick(draw, (sorted(scope.functions)))
+            replacement = pick(draw, (sorted(scope.functions) + [draw(self.literal(0))]))
             return f"{expression} with {name} as {replacement}"
         if target in ("function", "builtin"):
-            builtin = draw(st.sampled_from(["count", "concat", "startswith", "lower", "object.get"]))
+            builtin = pick(draw, (["count", "concat", "startswith", "lower", "object.get"]))
             return f"{expression} with {builtin} as {draw(self.literal(0))}"
-        return f"{expression} with {target} as {draw(self.term(scope, 0))}"
+        return f"{expression} with {target} as {self.term(draw, scope, 0)}"
 
-    @st.composite
-    def body(draw, self, scope: Scope, depth: int, min_size: int = 1, max_size: int = 4) -> list:
+    def body(self, draw, scope: Scope, depth: int, min_size: int = 1, max_size: int = 4) -> list:
         """Expressions; vars they declare and nothing reads are read at the end
         (`_ = [v1, v2]`), unless the draw leaves them unused (OPA's compile error)."""
-        n = draw(st.integers(min_size, max_size))
-        exprs = [draw(self.expr(scope, depth)) for _ in range(n)]
+        n = between(draw, min_size, max_size)
+        exprs = [self.expr(draw, scope, depth) for _ in range(n)]
         unused = scope.unused()
-        if unused and draw(st.integers(0, 9)):
+        if unused and between(draw, 0, 9):
             exprs.append(f"_ = [{', '.join(unused)}]")
             scope.used.update(unused)
         return exprs
 
     # --- rules --------------------------------------------------------------------------
 
-    @st.composite
-    def rule(draw, self, scope: Scope, name: str) -> str:
+    def rule(self, draw, scope: Scope, name: str) -> str:
         """A rule named `name`; a rule's own body does not read it (recursion is tried elsewhere)."""
-        text = draw(self.rule_text(scope, name))
+        text = self.rule_text(draw, scope, name)
         if name not in scope.functions:
             scope.rules.append(name)
         return text
 
-    @st.composite
-    def rule_text(draw, self, scope: Scope, name: str) -> str:
-        kind = draw(st.sampled_from(["complete", "complete", "set", "object", "multi", "refhead", "default",
+    def rule_text(self, draw, scope: Scope, name: str) -> str:
+        kind = pick(draw, (["complete", "complete", "set", "object", "multi", "refhead", "default",
                                      "else", "function", "function", "const_function", "bare"]))
         body_scope = scope.child()
         if kind == "function" or kind == "const_function":
-            arity = draw(st.integers(0, 3))
+            arity = between(draw, 0, 3)
             params = []
             for _ in range(arity):
                 p = body_scope.fresh()
-                param = p if kind == "function" else draw(st.sampled_from([p, "_", draw(self.literal(0))]))
+                param = p if kind == "function" else pick(draw, ([p, "_", draw(self.literal(0))]))
                 params.append(param)
                 if param == p:
                     body_scope.bound.append(p)
             scope.functions[name] = arity
-            if kind == "const_function" and draw(st.booleans()):
+            if kind == "const_function" and draw(BOOLEANS):
                 return f"{name}({', '.join(params)})"  # no body, no value: true
-            body = draw(self.body(body_scope, 1, min_size=0, max_size=3))
-            value = draw(self.term(body_scope, 1))
+            body = self.body(draw, body_scope, 1, min_size=0, max_size=3)
+            value = self.term(draw, body_scope, 1)
             tail = f" if {{ {'; '.join(body)} }}" if body else ""
             return f"{name}({', '.join(params)}) := {value}{tail}"
-        body = draw(self.body(body_scope, 2, min_size=1, max_size=4))
+        body = self.body(draw, body_scope, 2, min_size=1, max_size=4)
         text_body = "{ " + "; ".join(body) + " }"
         if kind == "bare":
             return f"{name} if {text_body}"
         if kind == "complete":
-            return f"{name} := {draw(self.term(body_scope, 1))} if {text_body}"
+            return f"{name} := {self.term(draw, body_scope, 1)} if {text_body}"
         if kind == "default":
             return (f"default {name} := {draw(self.literal(1))}\n"
-                    f"{name} := {draw(self.term(body_scope, 1))} if {text_body}")
+                    f"{name} := {self.term(draw, body_scope, 1)} if {text_body}")
         if kind == "else":
             other = scope.child()
-            else_body = draw(self.body(other, 1, min_size=1, max_size=2))
-            return (f"{name} := {draw(self.term(body_scope, 0))} if {text_body} "
-                    f"else := {draw(self.term(other, 0))} if {{ {'; '.join(else_body)} }} "
+            else_body = self.body(draw, other, 1, min_size=1, max_size=2)
+            return (f"{name} := {self.term(draw, body_scope, 0)} if {text_body} "
+                    f"else := {self.term(draw, other, 0)} if {{ {'; '.join(else_body)} }} "
                     f"else := {draw(self.literal(0))}")
         if kind == "set":
-            return f"{name} contains {draw(self.term(body_scope, 1))} if {text_body}"
+            return f"{name} contains {self.term(draw, body_scope, 1)} if {text_body}"
         if kind == "object":
-            return f"{name}[{draw(self.term(body_scope, 0))}] := {draw(self.term(body_scope, 1))} if {text_body}"
+            return f"{name}[{self.term(draw, body_scope, 0)}] := {self.term(draw, body_scope, 1)} if {text_body}"
         if kind == "multi":
-            return f"{name}[{draw(self.term(body_scope, 0))}] contains {draw(self.term(body_scope, 0))} if {text_body}"
-        return f"{name}.{draw(st.sampled_from(NAMES))}.z := {draw(self.term(body_scope, 1))} if {text_body}"
+            return f"{name}[{self.term(draw, body_scope, 0)}] contains {self.term(draw, body_scope, 0)} if {text_body}"
+        return f"{name}.{pick(draw, (NAMES))}.z := {self.term(draw, body_scope, 1)} if {text_body}"
 
     @st.composite
     def program(draw, self) -> Case:
         scope = Scope()
         lines = ["package test", ""]
-        if draw(st.integers(0, 3)) == 0:
-            lines.insert(1, draw(st.sampled_from(["import rego.v1", "import input.a as ia", "import data.d as dd",
+        if between(draw, 0, 3) == 0:
+            lines.insert(1, pick(draw, (["import rego.v1", "import input.a as ia", "import data.d as dd",
                                                  "import data.lib"])))
-        for i in range(draw(st.integers(1, 4))):
-            lines.append(draw(self.rule(scope, f"r{i}" if draw(st.integers(0, 2)) else f"f{i}")))
+        for i in range(between(draw, 1, 4)):
+            lines.append(self.rule(draw, scope, f"r{i}" if between(draw, 0, 2) else f"f{i}"))
         modules = {"test.rego": "\n".join(lines) + "\n"}
         if "import data.lib" in lines:
             modules["lib.rego"] = "package lib\n\nhelper(x) := [x, x]\n\nconst := {\"k\": 1}\n"
         names = scope.rules + [f for f, arity in scope.functions.items() if arity == 0]
         query_choices = ["data.test"] + [f"data.test.{r}" for r in scope.rules]
         query_choices += [f"x := data.test.{f}({', '.join(['1'] * a)})" for f, a in scope.functions.items()]
-        query = draw(st.sampled_from(query_choices)) if names or query_choices else "data.test"
-        input_value = draw(st.one_of(st.just(ABSENT), self.value(3)))
-        data = draw(st.one_of(st.none(), st.dictionaries(st.just("d"), self.value(2), min_size=1, max_size=1)))
+        query = pick(draw, (query_choices)) if names or query_choices else "data.test"
+        input_value = draw(self._once("input", lambda: st.one_of(st.just(ABSENT), self.value(3))))
+        data = draw(self._once("data", lambda: st.one_of(
+            st.none(), st.dictionaries(st.just("d"), self.value(2), min_size=1, max_size=1))))
         return Case(modules, query, input_value, data)
 
 

@@ -37,7 +37,7 @@ from typing import Sequence
 from regolite import ast
 from regolite.compiler.artifact import POLICY_FILE, QUERY_FILE, Artifact
 from regolite.compiler.emit_rules import ModuleEmitter
-from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_safety, first_stage
+from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_stage, first_stage
 from regolite.compiler.query import emit_query
 from regolite.compiler.tree import RuleTree
 from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError
@@ -54,7 +54,8 @@ def compile_modules(modules: Sequence[ast.Module]) -> Artifact:
         tree = RuleTree(list(modules))
         emitter = ModuleEmitter(tree)
         writer = emitter.emit()
-        errors = first_stage(tree.errors, emitter.recursion, *by_safety(emitter.errors))
+        early, unsafe, rest = by_stage(emitter.errors)
+        errors = first_stage(tree.errors, early, unsafe, emitter.recursion, rest)
         if errors:
             raise RegoCompileError(errors)
         source = writer.source()

@@ -109,7 +109,10 @@ def enumerates(body: tuple, bound: set, arity_of, heads: tuple = ()) -> bool:
             if isinstance(term, SomeDecl):
                 if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
                     return True
-            elif not isinstance(term, Every) and _loops_in(term, known):
+            elif isinstance(term, Every):
+                if _loops_in(term.domain, known):  # its domain is enumerated first
+                    return True
+            elif _loops_in(term, known):
                 return True
         known |= outputs(expr, known, arity_of)
     return any(_loops_in(h, known) for h in heads if h is not None)

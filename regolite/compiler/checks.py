@@ -13,10 +13,10 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
-from regolite.ast import Call, Ref
+from regolite.ast import Call, Ref, walk
 from regolite.builtins import REGISTRY
 from regolite.compiler.analysis import constant_value, is_constant
-from regolite.compiler.errors import CompileErrors
+from regolite.compiler.errors import UNDEFINED_FUNCTIONS, CompileErrors
 from regolite.compiler.tree import DocNode, Group, RuleTree, TargetKind, is_data_ref
 from regolite.errors import RECURSION_ERROR, TYPE_ERROR, RegoError
 from regolite.values import type_name
@@ -44,14 +44,19 @@ def check_call(tree: RuleTree, call: Call) -> Callee:
     if is_data_ref(call.func):
         group = tree.called_function(call)
         if group is None or not group.is_function:
-            raise CompileErrors([RegoError(TYPE_ERROR, f"undefined function {call.func.dotted() or 'data'}", call.loc)])
+            error = RegoError(TYPE_ERROR, f"undefined function {call.func.dotted() or 'data'}", call.loc)
+            if group is None:  # no rule there: OPA's check for undefined functions, before safety
+                error.stage = UNDEFINED_FUNCTIONS
+            raise CompileErrors([error])
         if len(call.args) != group.arity:
             raise CompileErrors([RegoError(TYPE_ERROR, f"{call.func.dotted()}: arity mismatch", call.loc)])
         return Callee(CalleeKind.FUNCTION, group=group)
     name = call.name
     b = REGISTRY.get(name)
     if b is None:
-        raise CompileErrors([RegoError(TYPE_ERROR, f"undefined function {name}", call.loc)])
+        error = RegoError(TYPE_ERROR, f"undefined function {name}", call.loc)
+        error.stage = UNDEFINED_FUNCTIONS
+        raise CompileErrors([error])
     if b.variadic is None and len(call.args) != len(b.args):
         have = ", ".join("any" for _ in call.args)
         want = ", ".join(t.describe() for t in b.args)
@@ -59,6 +64,20 @@ def check_call(tree: RuleTree, call: Call) -> Callee:
                                        call.loc)])
     _check_constant_arguments(call, b)
     return Callee(CalleeKind.BUILTIN, builtin=name)
+
+
+def undefined_function_errors(tree: RuleTree, group: Group) -> list[RegoError]:
+    """The calls in `group`'s definitions of functions that do not exist: OPA checks all
+    of them before safety, where writing a group's code stops at its first error."""
+    errors = []
+    for rule in group.all_rules():
+        for node in walk(rule):
+            if isinstance(node, Call) and node.name not in ("eq", "assign"):
+                try:
+                    check_call(tree, node)
+                except CompileErrors as e:
+                    errors.extend(err for err in e.errors if getattr(err, "stage", None) == UNDEFINED_FUNCTIONS)
+    return errors
 
 
 def _check_constant_arguments(call: Call, b) -> None:
@@ -123,6 +142,24 @@ class Dependencies:
             called = tree.called_function(call)
             if called is not None and not called.is_function:
                 self.reads(called)
+
+    def reads_from_rules(self, tree: RuleTree, group: Group) -> None:
+        """Every rule the definitions of `group` name (calls, references, `with`
+        targets), read from their syntax as OPA's dependency graph is: for a group
+        whose code could not be written to its end."""
+        self.current = group
+        for rule in group.all_rules():
+            for node in walk(rule):
+                if isinstance(node, Call) and is_data_ref(node.func):
+                    called = tree.called_function(node)
+                    if called is not None:
+                        self.reads(called)
+                elif isinstance(node, Ref) and is_data_ref(node):
+                    where = tree.data_target(list(node.terms[1:]))
+                    if where.kind is TargetKind.RULE:
+                        self.reads(where.group)
+                    elif where.kind is TargetKind.DOCUMENT:
+                        self.reads(where.node)
 
     def recursion_errors(self, groups: list[Group]) -> list[RegoError]:
         """OPA rejects rules that depend on themselves (rego_recursion_error): one

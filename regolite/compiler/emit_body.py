@@ -28,7 +28,7 @@ from regolite.compiler.analysis import context_reads, enumerates
 from regolite.compiler.checks import CalleeKind, Dependencies, check_call
 from regolite.compiler.emit_calls import write_builtin_call
 from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
-from regolite.compiler.negation import split_negation
+from regolite.compiler.negation import hoist_references
 from regolite.compiler.safety import order_body, pattern_vars
 from regolite.compiler.symbols import Symbols
 from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
@@ -63,7 +63,6 @@ class BodyEmitter:
         self.in_order = in_order
         # Loops opened in the function being written: checks analysis.enumerates.
         self.loops = 0
-        self.negation_vars = 0
 
     def order(self, body: tuple, bound: set) -> tuple:
         return order_body(body, bound, self.tree.arity)
@@ -212,7 +211,11 @@ class BodyEmitter:
             self.unify_value(targets[1], v)
 
     def every(self, every: Every) -> None:
-        domain = self.value(every.domain)
+        if self._unbound(every.domain):  # `every x in input[k]`: the domain is enumerated first, as OPA does
+            self.unify(Var("__every"), every.domain)
+            domain = self.sym.ident("__every")
+        else:
+            domain = self.value(every.domain)
         fn = self.w.name("every")
         k = self.sym.ident(every.key.name) if every.key is not None else self.w.name("t")
         v = self.sym.ident(every.value.name)
@@ -240,14 +243,9 @@ class BodyEmitter:
         elif expr.not_body:
             body = (Expr(expr.term, False, (), expr.loc),)
         else:
-            hoisted, core = split_negation(expr.term, self._negation_var)
+            hoisted, core = hoist_references(expr.term, lambda: Var("__not#" + self.w.name("r")))
             for part in hoisted:  # evaluated outside the negation, as OPA does
-                var, term = part.args
-                value = self.value(term)
-                if value.isidentifier():
-                    self.sym.alias(var.name, value)
-                else:
-                    self.unify_value(var, value)
+                self.unify_value(part.args[0], self.value(part.args[1]))
             body = (Expr(core, False, (), expr.loc),)
         if not enumerates(body, self.sym.bound, self.tree.arity):
             flag = self.w.name("found")
@@ -262,11 +260,6 @@ class BodyEmitter:
             self.nested(body, lambda: self.w.line("return True"))
             self.w.line("return False")
         self.fail(f"{fn}()")
-
-    def _negation_var(self) -> Var:
-        """A fresh variable for what `split_negation` evaluates before a negation."""
-        self.negation_vars += 1
-        return Var(f"neg#{self.negation_vars}")
 
     def with_expr(self, expr: Expr) -> None:
         """`expr with target as value...`: run expr in a context with the replacements."""
@@ -368,6 +361,8 @@ class BodyEmitter:
         if isinstance(pattern, Var):
             if pattern.name in self.sym.bound:
                 self.fail(f"not equal({self.sym.ident(pattern.name)}, {value})")
+            elif pattern.name.startswith("__not") and value.isidentifier():  # moved out of a `not`: alias
+                self.sym.alias(pattern.name, value)
             else:
                 ident = self.sym.ident(pattern.name)
                 if ident != value:

@@ -43,18 +43,24 @@ def as_rego_errors(error: Exception, loc=None) -> list[RegoError]:
 
 def first_stage(*stages: list[RegoError]) -> list[RegoError]:
     """The errors of the first compile stage that has any, as OPA reports them: its
-    compiler stops after a stage with errors (names and local vars, then recursion,
-    then safety, then types), so one program's errors all come from one stage."""
+    compiler stops after a stage with errors (names and local vars, undefined
+    functions, safety, recursion, types), so one program's errors all come from one stage."""
     for errors in stages:
         if errors:
             return sorted_errors(errors)
     return []
 
 
-def by_safety(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError]]:
-    """Unsafe-variable errors (OPA's safety stage), and the rest (its type checks)."""
+UNDEFINED_FUNCTIONS = "undefined_functions"  # RegoError.stage of OPA's CheckUndefinedFuncs errors
+
+
+def by_stage(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError], list[RegoError]]:
+    """Errors found while writing code, by OPA's stage: calls of functions that do not
+    exist (before its safety check), unsafe variables, and the rest (its type checks)."""
+    early = [e for e in errors if getattr(e, "stage", None) == UNDEFINED_FUNCTIONS]
     unsafe = [e for e in errors if e.code == UNSAFE_VAR_ERROR]
-    return unsafe, [e for e in errors if e.code != UNSAFE_VAR_ERROR]
+    rest = [e for e in errors if e.code != UNSAFE_VAR_ERROR and getattr(e, "stage", None) != UNDEFINED_FUNCTIONS]
+    return early, unsafe, rest
 
 
 def sorted_errors(errors: list[RegoError]) -> list[RegoError]:

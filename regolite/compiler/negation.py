@@ -7,7 +7,10 @@ references that are operands of a call or parts of a composite become
 expression, outside its `not`: `not is_string(input.x)` is evaluated as
 `__local = input.x; not is_string(__local)`, so it is undefined, not true, when
 `input.x` is (open-policy-agent/opa#1877). Everywhere else the rewrite changes
-nothing, so regolite applies it to negated expressions only.
+nothing, so regolite applies it to negated expressions only, at OPA's points:
+calls before the safety check (`hoist_calls`, from resolve: a wildcard in a
+moved call is then enumerated outside the negation), references after it
+(`hoist_references`, from the body emitter).
 """
 
 from __future__ import annotations
@@ -23,11 +26,19 @@ _COMPREHENSIONS = (ArrayComprehension, SetComprehension, ObjectComprehension)
 _EQ = Ref((Var("eq"),))
 
 
-def split_negation(term: Term, fresh: Callable[[], Var]) -> tuple[list[Call], Term]:
-    """The `var = value` terms evaluated before the negation of `term`, in order,
-    and what is left to negate."""
+def hoist_calls(term: Term, fresh: Callable[[], Var]) -> tuple[list[Call], Term]:
+    """The calls nested in the negated `term`, as `var = call` terms in the order OPA
+    evaluates them, and what is left to negate."""
     hoister = _Hoister(fresh)
-    core = hoister.dynamics(hoister.expand_expression(term))
+    core = hoister.expand_expression(term)
+    return hoister.hoisted, core
+
+
+def hoist_references(term: Term, fresh: Callable[[], Var]) -> tuple[list[Call], Term]:
+    """The references of the negated `term` (its calls already hoisted) that OPA
+    evaluates before the negation, as `var = ref` terms, and what is left to negate."""
+    hoister = _Hoister(fresh)
+    core = hoister.dynamics(term)
     return hoister.hoisted, core
 
 

@@ -23,6 +23,7 @@ from regolite.ast import (
     Array, ArrayComprehension, Block, Call, Every, Expr, Object, ObjectComprehension, Ref, Rule,
     Scalar, Set, SetComprehension, SomeDecl, TemplateString, Term, Var, With,
 )
+from regolite.compiler.negation import hoist_calls
 from regolite.errors import COMPILE_ERROR, RegoError
 
 ROOTS = ("data", "input")
@@ -150,12 +151,23 @@ class Resolver:
         referenced: set[str] = set()  # plain vars earlier expressions mention
         for expr in body:
             self._declare(expr, scope, referenced=referenced)
-            out.append(self.expr(expr, scope))
+            out.extend(self.hoist_negated_calls(self.expr(expr, scope)))
             referenced.update(v.name for v in _shallow_vars(expr) if not v.is_wildcard)
         for name in extra:
             if not name.is_wildcard and name.name in declared and scope.names.get(name.name) is None:
                 scope.names[name.name] = self.fresh(name.name)
         return tuple(out), scope
+
+    def hoist_negated_calls(self, expr: Expr) -> list:
+        """`not expr` with calls nested in it: those calls first, as OPA's compiler
+        evaluates them (compiler/negation.py), then what is left to negate."""
+        if not expr.negated or expr.not_body or isinstance(expr.term, (Block, SomeDecl, Every)):
+            return [expr]
+        hoisted, core = hoist_calls(expr.term, lambda: Var(self.fresh("__not"), expr.loc))
+        if not hoisted:
+            return [expr]
+        before = [Expr(call, False, expr.with_, expr.loc) for call in hoisted]
+        return before + [Expr(core, True, expr.with_, expr.loc, expr.not_body)]
 
     def _declare(self, expr: Expr, scope: Scope, report: bool = True, referenced: frozenset = frozenset()) -> None:
         term = expr.term

@@ -230,7 +230,10 @@ def outputs(expr: Expr, bound: set, arity_of) -> set:
                 for t in targets:
                     out |= pattern_vars(t)
         return out - bound
-    if isinstance(term, (Every, Block)):
+    if isinstance(term, Every):  # OPA enumerates the domain first: `every x in input[k]` binds k
+        _ref_outputs(term.domain, bound, out, arity_of)
+        return out - bound
+    if isinstance(term, Block):
         return set()
     changed = True
     while changed:

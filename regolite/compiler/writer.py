@@ -55,6 +55,7 @@ class CodeWriter:
     _counters: dict[str, int] = field(default_factory=dict)
     _constant_ids: dict[Any, str] = field(default_factory=dict)
     _builtin_idents: dict[str, str] = field(default_factory=dict)
+    _last_location: Optional[tuple] = None  # (location, level) of the location comment just written
 
     # --- layout ---------------------------------------------------------------
 
@@ -65,6 +66,7 @@ class CodeWriter:
         self.lines.append(INDENT * self._level + text)
         if loc is not None:
             self.line_map[len(self.lines)] = loc
+            self._last_location = None
 
     def blank(self) -> None:
         self.lines.append("")
@@ -73,8 +75,12 @@ class CodeWriter:
         self.line("# " + comment_text(text))
 
     def location(self, loc: Location) -> None:
-        """A comment naming where the code that follows comes from (file:row:col)."""
+        """A comment naming where the code that follows comes from (file:row:col);
+        not repeated when the code before, at this level, came from there too."""
+        if self._last_location == (loc, self._level):
+            return
         self.line("# " + comment_text(str(loc)), loc)
+        self._last_location = (loc, self._level)
 
     def block(self, header: str, loc: Optional[Location] = None) -> "_Block":
         """`with w.block(header):` writes `header` (a `def`, `if`, `for`... line),

@@ -95,7 +95,8 @@ def test_a_unification_binds_its_elements_in_the_order_they_can_be(body):
 
 
 def test_errors_come_from_the_first_compile_stage_that_fails():
-    """OPA's compiler stops after a stage with errors: local vars, recursion, safety, types."""
+    """OPA's compiler stops after a stage with errors: local vars, undefined functions,
+    safety, recursion, types."""
     assert _codes("package a\np := y\nq := count(1)\n") == [("rego_unsafe_var_error", "var y is unsafe")]
     assert [c for c, _ in _codes("package a\np := q\nq := p\nr := count(1)\n")] == ["rego_recursion_error"] * 2
     assert _codes("package a\nr := count(1)\np if { some x }\n") == [("rego_compile_error", "declared var x unused")]
@@ -122,3 +123,16 @@ def test_a_with_target_naming_another_rule_is_fine():
     policy = regolite.compile({"t.rego": "package test\nq := 3\np := 1 if { true with data.test.q as 2 }\n"
                                          "q2 := 1 if { p with data.test.p as 1 }\n"})
     assert policy.eval_rule("data.test.q2") == 1
+
+
+@pytest.mark.parametrize("source, codes", [
+    ("package test\np := q\nq := p\nr if { x }\n", ["rego_unsafe_var_error"]),  # safety before recursion
+    ("package test\nf(a) := f(a) if { [v1, v2] = 12 }\n", ["rego_unsafe_var_error"] * 2),
+    ("package test\np if { x; nope(1) }\n", ["rego_type_error"]),  # undefined functions before safety
+    ("package test\np if { x; data.test.zz(1) }\n", ["rego_type_error"]),
+    ("package test\np if { x; count(1) }\n", ["rego_unsafe_var_error"]),  # safety before types
+    # the recursion is found past the type error that stopped writing the rule's code
+    ("package test\nr0() := 1 if { null <= (1 & {\"b\"}); v1 := r0() }\n", ["rego_recursion_error"]),
+])
+def test_compile_stages_in_opas_order(source, codes):
+    assert [c for c, _ in _codes(source)] == codes

@@ -1,6 +1,6 @@
 """A fixed budget of generated programs through regolite and OPA's own evaluator.
 
-`python -m conformance.differential --programs 1000 --seed 0` runs in a process
+`python -m conformance.differential --programs 2000 --seed 0` runs in a process
 of its own (the draw is then the same on every run, whatever the tests before
 it did) and writes every difference by kind; a crash fails at once, and so does
 a difference of a kind `conformance/differential/open_differences.yaml` does
@@ -23,7 +23,7 @@ import yaml
 from conformance.differential.oracle import OracleUnavailable, load_oracle
 from tests.conftest import require_shared
 
-PROGRAMS = 1000
+PROGRAMS = 2000
 SEED = 0
 REPO = Path(__file__).resolve().parents[2]
 OPEN = REPO / "conformance" / "differential" / "open_differences.yaml"
