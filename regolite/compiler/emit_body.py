@@ -31,7 +31,7 @@ from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
 from regolite.compiler.negation import split_negation
 from regolite.compiler.safety import order_body, pattern_vars
 from regolite.compiler.symbols import Symbols
-from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
+from regolite.compiler.tree import RuleTree, TargetKind, ground_keys, is_data_ref
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, TYPE_ERROR, RegoError
 
@@ -586,17 +586,6 @@ class BodyEmitter:
                 write_builtin_call(self.w, result, builtin, fn, args, loc)
         self.fail(f"{result} is U")
         return result
-
-
-def ground_keys(operands) -> tuple:
-    """The string keys a ref's operands start with: ("review", "object") for
-    input.review.object[x]."""
-    keys = []
-    for op in operands:
-        if not (isinstance(op, Scalar) and type(op.value) is str):
-            break
-        keys.append(op.value)
-    return tuple(keys)
 
 
 def _simple_constant(term: Term) -> bool:

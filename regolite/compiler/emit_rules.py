@@ -27,10 +27,10 @@ from regolite.compiler.analysis import (
     Purity, constant_value, context_reads, else_chain, enumerates, is_fact, memoisable, returns_first_value, shareable,
 )
 from regolite.compiler.checks import Dependencies
-from regolite.compiler.emit_body import BodyEmitter, ground_keys, write_prologue
+from regolite.compiler.emit_body import BodyEmitter, write_prologue
 from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors
 from regolite.compiler.safety import order_body
-from regolite.compiler.tree import DocNode, Group, RuleKind, RuleTree
+from regolite.compiler.tree import DocNode, Group, RuleKind, RuleTree, ground_keys
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import RegoError
 
