@@ -36,6 +36,7 @@ from typing import Sequence
 
 from regolite import ast
 from regolite.compiler.artifact import POLICY_FILE, QUERY_FILE, Artifact
+from regolite.compiler.checks import undefined_functions
 from regolite.compiler.emit_rules import ModuleEmitter
 from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_safety, first_stage
 from regolite.compiler.query import emit_query
@@ -54,7 +55,8 @@ def compile_modules(modules: Sequence[ast.Module]) -> Artifact:
         tree = RuleTree(list(modules))
         emitter = ModuleEmitter(tree)
         writer = emitter.emit()
-        errors = first_stage(tree.errors, emitter.recursion, *by_safety(emitter.errors))
+        unsafe, others = by_safety(emitter.errors)
+        errors = first_stage(tree.errors, undefined_functions(tree), unsafe, emitter.recursion, others)
         if errors:
             raise RegoCompileError(errors)
         source = writer.source()

@@ -556,7 +556,7 @@ class BodyEmitter:
                 # a rule called as a function (`f()` of `f() := 1`): OPA's type checker rejects
                 # the call, but only after its recursion check, which counts it as a read
                 self.deps.reads(called)
-        callee = check_call(self.tree, call)
+        callee = check_call(self.tree, call, self.deps.deferred)
         if callee.kind is CalleeKind.FUNCTION:
             self.deps.reads(callee.group)
             fn = callee.group.fn

@@ -74,9 +74,9 @@ class ModuleEmitter:
     def __init__(self, tree: RuleTree) -> None:
         self.tree = tree
         self.w = CodeWriter()
-        self.deps = Dependencies()
-        self.purity = Purity(tree)
         self.errors: list[RegoError] = []     # found while writing code (safety, calls)
+        self.deps = Dependencies(self.errors)
+        self.purity = Purity(tree)
         self.recursion: list[RegoError] = []  # rules that depend on themselves
 
     def emit(self) -> CodeWriter:

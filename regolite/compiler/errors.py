@@ -41,14 +41,26 @@ def as_rego_errors(error: Exception, loc=None) -> list[RegoError]:
     return [RegoError(COMPILE_ERROR, f"not supported yet: {error}", loc)]
 
 
+MAX_ERRORS = 10  # OPA's compiler stops at its 11th error
+
+
 def first_stage(*stages: list[RegoError]) -> list[RegoError]:
     """The errors of the first compile stage that has any, as OPA reports them: its
-    compiler stops after a stage with errors (names and local vars, then recursion,
-    then safety, then types), so one program's errors all come from one stage."""
+    compiler stops after a stage with errors (names and local vars, then undefined
+    functions, then safety, then recursion, then types), so one program's errors
+    all come from one stage; past MAX_ERRORS, the first ten and OPA's "error limit
+    reached"."""
     for errors in stages:
         if errors:
-            return sorted_errors(errors)
+            return limited(sorted_errors(errors))
     return []
+
+
+def limited(errors: list[RegoError]) -> list[RegoError]:
+    """At most MAX_ERRORS errors; more end with OPA's `error limit reached`."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    return errors[:MAX_ERRORS] + [RegoError(COMPILE_ERROR, "error limit reached")]
 
 
 def by_safety(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError]]:
