@@ -10,6 +10,7 @@ listed one that no longer shows is reported so that the list only shrinks.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,6 +104,31 @@ def run_cases(oracle, cases: Iterable[Case], expected: list[Expected]) -> Tally:
     return tally
 
 
+@contextlib.contextmanager
+def without_local_constants():
+    """Hypothesis draws from constants it finds in every local module imported so far
+    (hypothesis.internal.conjecture.providers), so the same seed would give other
+    programs after any change to regolite or in a process that imported more (a full
+    pytest run): while drawing, it finds none, and a seed always gives the same programs."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without local constants
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None or not hasattr(providers, "Constants"):  # pragma: no cover
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def run_programs(oracle, shared: Path, n: int, seed_value: int, expected: list[Expected],
                  progress: Optional[Callable[[Tally], None]] = None) -> Tally:
     """n generated programs (hypothesis draws them from `seed_value`), compared."""
@@ -118,7 +144,8 @@ def run_programs(oracle, shared: Path, n: int, seed_value: int, expected: list[E
         if progress is not None and tally.total % 1000 == 0:
             progress(tally)
 
-    check()
+    with without_local_constants():
+        check()
     tally.seconds = time.perf_counter() - start
     return tally
 
@@ -133,8 +160,9 @@ def shrink(oracle, shared: Path, difference: Difference, expected: list[Expected
         return any(d.kind == difference.kind for d in tally.differences)
 
     try:
-        case = find(programs(shared), same_kind, settings=settings(
-            max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck)))
+        with without_local_constants():
+            case = find(programs(shared), same_kind, settings=settings(
+                max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck)))
     except NoSuchExample:
         return None
     ours, theirs = run_regolite(case), run_opa(oracle, case)

@@ -36,8 +36,9 @@ from typing import Sequence
 
 from regolite import ast
 from regolite.compiler.artifact import POLICY_FILE, QUERY_FILE, Artifact
+from regolite.compiler.checks import undefined_functions
 from regolite.compiler.emit_rules import ModuleEmitter
-from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_stage, first_stage
+from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_safety, first_stage
 from regolite.compiler.query import emit_query
 from regolite.compiler.tree import RuleTree
 from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError
@@ -54,8 +55,8 @@ def compile_modules(modules: Sequence[ast.Module]) -> Artifact:
         tree = RuleTree(list(modules))
         emitter = ModuleEmitter(tree)
         writer = emitter.emit()
-        early, unsafe, rest = by_stage(emitter.errors)
-        errors = first_stage(tree.errors, early, unsafe, emitter.recursion, rest)
+        unsafe, others = by_safety(emitter.errors)
+        errors = first_stage(tree.errors, undefined_functions(tree), unsafe, emitter.recursion, others)
         if errors:
             raise RegoCompileError(errors)
         source = writer.source()

@@ -2,7 +2,9 @@
 
 - calls: an undefined function, a wrong number of arguments, a constant
   argument of the wrong type (`rego_type_error`), checked where the call is
-  written (`check_call` says what the call reaches);
+  written (`check_call` says what the call reaches); the first two also for
+  the whole program before any code is written (`undefined_functions`, OPA's
+  CheckUndefinedFuncs stage, which reports every one and comes before safety);
 - recursion: the rules each rule reads, recorded while its code is written
   (`Dependencies`), must not form a cycle (`rego_recursion_error`).
 """
@@ -13,11 +15,11 @@ import enum
 from dataclasses import dataclass
 from typing import Optional
 
-from regolite.ast import Call, Ref, walk
+from regolite.ast import Call, Expr, Node, Ref, walk
 from regolite.builtins import REGISTRY
 from regolite.compiler.analysis import constant_value, is_constant
-from regolite.compiler.errors import UNDEFINED_FUNCTIONS, CompileErrors
-from regolite.compiler.tree import DocNode, Group, RuleTree, TargetKind, is_data_ref
+from regolite.compiler.errors import CompileErrors
+from regolite.compiler.tree import INLINE_ARITY, DocNode, Group, RuleTree, TargetKind, is_data_ref
 from regolite.errors import RECURSION_ERROR, TYPE_ERROR, RegoError
 from regolite.values import type_name
 
@@ -37,47 +39,86 @@ class Callee:
     group: Optional[Group] = None
 
 
-def check_call(tree: RuleTree, call: Call) -> Callee:
-    """What `call` calls; CompileErrors when OPA's type checker rejects it."""
+def check_call(tree: RuleTree, call: Call, deferred: Optional[list] = None) -> Callee:
+    """What `call` calls; CompileErrors when OPA's type checker rejects it. A
+    constant argument of the wrong type goes to `deferred` when given (the code
+    is still written, so later stages, recursion first, see the whole rule)."""
     if (call.func.dotted() or "") in tree.mocked and not tree.function_exists(call):
         return Callee(CalleeKind.MOCK_ONLY)
     if is_data_ref(call.func):
         group = tree.called_function(call)
         if group is None or not group.is_function:
-            error = RegoError(TYPE_ERROR, f"undefined function {call.func.dotted() or 'data'}", call.loc)
-            if group is None:  # no rule there: OPA's check for undefined functions, before safety
-                error.stage = UNDEFINED_FUNCTIONS
-            raise CompileErrors([error])
+            raise CompileErrors([RegoError(TYPE_ERROR, f"undefined function {call.func.dotted() or 'data'}", call.loc)])
         if len(call.args) != group.arity:
             raise CompileErrors([RegoError(TYPE_ERROR, f"{call.func.dotted()}: arity mismatch", call.loc)])
         return Callee(CalleeKind.FUNCTION, group=group)
     name = call.name
     b = REGISTRY.get(name)
     if b is None:
-        error = RegoError(TYPE_ERROR, f"undefined function {name}", call.loc)
-        error.stage = UNDEFINED_FUNCTIONS
-        raise CompileErrors([error])
+        raise CompileErrors([RegoError(TYPE_ERROR, f"undefined function {name}", call.loc)])
     if b.variadic is None and len(call.args) != len(b.args):
         have = ", ".join("any" for _ in call.args)
         want = ", ".join(t.describe() for t in b.args)
         raise CompileErrors([RegoError(TYPE_ERROR, f"{name}: arity mismatch\n\thave: ({have})\n\twant: ({want})",
                                        call.loc)])
-    _check_constant_arguments(call, b)
+    try:
+        _check_constant_arguments(call, b)
+    except CompileErrors as e:
+        if deferred is None:
+            raise
+        deferred.extend(e.errors)
     return Callee(CalleeKind.BUILTIN, builtin=name)
 
 
-def undefined_function_errors(tree: RuleTree, group: Group) -> list[RegoError]:
-    """The calls in `group`'s definitions of functions that do not exist: OPA checks all
-    of them before safety, where writing a group's code stops at its first error."""
-    errors = []
-    for rule in group.all_rules():
-        for node in walk(rule):
-            if isinstance(node, Call) and node.name not in ("eq", "assign"):
-                try:
-                    check_call(tree, node)
-                except CompileErrors as e:
-                    errors.extend(err for err in e.errors if getattr(err, "stage", None) == UNDEFINED_FUNCTIONS)
+def undefined_functions(tree: RuleTree) -> list[RegoError]:
+    """Every call of a function that does not exist, or with a number of arguments
+    the function cannot take, in every rule (OPA's CheckUndefinedFuncs stage: a
+    call written as a statement may add one output argument, a nested call not)."""
+    errors: list[RegoError] = []
+    stack: list[tuple[Node, bool]] = [(rule, False) for group in tree.groups for rule in group.all_rules()]
+    while stack:
+        node, statement = stack.pop()
+        if isinstance(node, Call):
+            error = _call_error(tree, node, statement)
+            if error is not None:
+                errors.append(error)
+        children = list(node.children())
+        if isinstance(node, Expr):
+            stack.extend((child, child is node.term) for child in children)
+        else:
+            stack.extend((child, False) for child in children)
     return errors
+
+
+def _call_error(tree: RuleTree, call: Call, statement: bool) -> Optional[RegoError]:
+    """The error of one call in OPA's CheckUndefinedFuncs, if any."""
+    name = call.func.dotted() or ""
+    if name in tree.mocked and not tree.function_exists(call):
+        return None
+    if is_data_ref(call.func):
+        group = tree.called_function(call)
+        if group is None:
+            return RegoError(TYPE_ERROR, f"undefined function {name or 'data'}", call.loc)
+        if not group.is_function:
+            return None  # OPA's type checker's business (a rule called as a function)
+        arity, text = group.arity, group.text
+    else:
+        if name in INLINE_ARITY or name in ("print", "internal.print"):
+            return None
+        b = REGISTRY.get(call.name)
+        if b is None:
+            return RegoError(TYPE_ERROR, f"undefined function {call.name}", call.loc)
+        if b.variadic is not None:
+            return None
+        arity, text = len(b.args), call.name
+    n = len(call.args)
+    if n == arity or (statement and n == arity + 1):
+        return None
+    if is_data_ref(call.func):
+        return RegoError(TYPE_ERROR, f"function {text} has arity {arity}, got {n} arguments", call.loc)
+    have = ", ".join(type_name(constant_value(a)) if is_constant(a) else "any" for a in call.args)
+    want = ", ".join(t.describe() for t in REGISTRY[text].args)
+    return RegoError(TYPE_ERROR, f"{text}: arity mismatch\n\thave: ({have})\n\twant: ({want})", call.loc)
 
 
 def _check_constant_arguments(call: Call, b) -> None:
@@ -101,9 +142,10 @@ def _check_constant_arguments(call: Call, b) -> None:
 class Dependencies:
     """Which groups each group reads, recorded while its code is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, deferred: Optional[list] = None) -> None:
         self.edges: dict[int, set[int]] = {}
         self.current: Optional[Group] = None  # the group whose code is being written
+        self.deferred = deferred  # type errors of calls that do not stop the writing (see check_call)
 
     def reads(self, target) -> None:
         """The current group reads `target`: a Group, or a DocNode's whole subtree."""

@@ -31,7 +31,7 @@ from regolite.compiler.errors import CompileErrors, UnboundVar, Unsupported
 from regolite.compiler.negation import hoist_references
 from regolite.compiler.safety import order_body, pattern_vars
 from regolite.compiler.symbols import Symbols
-from regolite.compiler.tree import RuleTree, TargetKind, is_data_ref
+from regolite.compiler.tree import RuleTree, TargetKind, ground_keys, is_data_ref
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import COMPILE_ERROR, TYPE_ERROR, RegoError
 
@@ -546,8 +546,13 @@ class BodyEmitter:
             raise Unsupported("unification used as a value")
         args = [self.value(a) for a in call.args]
         result = self.w.name("t")
-        self.deps.reads_rule_called(self.tree, call)
-        callee = check_call(self.tree, call)
+        if is_data_ref(call.func):
+            called = self.tree.called_function(call)
+            if called is not None and not called.is_function:
+                # a rule called as a function (`f()` of `f() := 1`): OPA's type checker rejects
+                # the call, but only after its recursion check, which counts it as a read
+                self.deps.reads(called)
+        callee = check_call(self.tree, call, self.deps.deferred)
         if callee.kind is CalleeKind.FUNCTION:
             self.deps.reads(callee.group)
             fn = callee.group.fn
@@ -577,17 +582,6 @@ class BodyEmitter:
                 write_builtin_call(self.w, result, builtin, fn, args, loc)
         self.fail(f"{result} is U")
         return result
-
-
-def ground_keys(operands) -> tuple:
-    """The string keys a ref's operands start with: ("review", "object") for
-    input.review.object[x]."""
-    keys = []
-    for op in operands:
-        if not (isinstance(op, Scalar) and type(op.value) is str):
-            break
-        keys.append(op.value)
-    return tuple(keys)
 
 
 def _simple_constant(term: Term) -> bool:

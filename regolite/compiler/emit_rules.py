@@ -26,11 +26,11 @@ from regolite.ast import Ref, Rule, Scalar, Var
 from regolite.compiler.analysis import (
     Purity, constant_value, context_reads, else_chain, enumerates, is_fact, memoisable, returns_first_value, shareable,
 )
-from regolite.compiler.checks import Dependencies, undefined_function_errors
-from regolite.compiler.emit_body import BodyEmitter, ground_keys, write_prologue
+from regolite.compiler.checks import Dependencies
+from regolite.compiler.emit_body import BodyEmitter, write_prologue
 from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors
 from regolite.compiler.safety import order_body
-from regolite.compiler.tree import DocNode, Group, RuleKind, RuleTree
+from regolite.compiler.tree import DocNode, Group, RuleKind, RuleTree, ground_keys
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import RegoError
 
@@ -74,9 +74,9 @@ class ModuleEmitter:
     def __init__(self, tree: RuleTree) -> None:
         self.tree = tree
         self.w = CodeWriter()
-        self.deps = Dependencies()
-        self.purity = Purity(tree)
         self.errors: list[RegoError] = []     # found while writing code (safety, calls)
+        self.deps = Dependencies(self.errors)
+        self.purity = Purity(tree)
         self.recursion: list[RegoError] = []  # rules that depend on themselves
 
     def emit(self) -> CodeWriter:
@@ -91,9 +91,6 @@ class ModuleEmitter:
             except EMIT_ERRORS as e:
                 self.errors.extend(as_rego_errors(e, group.defs[0].loc if group.defs else None))
                 self.deps.reads_from_rules(self.tree, group)  # what writing it did not get to
-                seen = {(err.message, err.location) for err in self.errors}
-                self.errors.extend(err for err in undefined_function_errors(self.tree, group)
-                                   if (err.message, err.location) not in seen)
         self.deps.current = None
         for node in self.tree.nodes:
             if node.has_rules() and node.group is None:

@@ -41,26 +41,32 @@ def as_rego_errors(error: Exception, loc=None) -> list[RegoError]:
     return [RegoError(COMPILE_ERROR, f"not supported yet: {error}", loc)]
 
 
+MAX_ERRORS = 10  # OPA's compiler stops at its 11th error
+
+
 def first_stage(*stages: list[RegoError]) -> list[RegoError]:
     """The errors of the first compile stage that has any, as OPA reports them: its
-    compiler stops after a stage with errors (names and local vars, undefined
-    functions, safety, recursion, types), so one program's errors all come from one stage."""
+    compiler stops after a stage with errors (names and local vars, then undefined
+    functions, then safety, then recursion, then types), so one program's errors
+    all come from one stage; past MAX_ERRORS, the first ten and OPA's "error limit
+    reached"."""
     for errors in stages:
         if errors:
-            return sorted_errors(errors)
+            return limited(sorted_errors(errors))
     return []
 
 
-UNDEFINED_FUNCTIONS = "undefined_functions"  # RegoError.stage of OPA's CheckUndefinedFuncs errors
+def limited(errors: list[RegoError]) -> list[RegoError]:
+    """At most MAX_ERRORS errors; more end with OPA's `error limit reached`."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    return errors[:MAX_ERRORS] + [RegoError(COMPILE_ERROR, "error limit reached")]
 
 
-def by_stage(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError], list[RegoError]]:
-    """Errors found while writing code, by OPA's stage: calls of functions that do not
-    exist (before its safety check), unsafe variables, and the rest (its type checks)."""
-    early = [e for e in errors if getattr(e, "stage", None) == UNDEFINED_FUNCTIONS]
+def by_safety(errors: list[RegoError]) -> tuple[list[RegoError], list[RegoError]]:
+    """Unsafe-variable errors (OPA's safety stage), and the rest (its type checks)."""
     unsafe = [e for e in errors if e.code == UNSAFE_VAR_ERROR]
-    rest = [e for e in errors if e.code != UNSAFE_VAR_ERROR and getattr(e, "stage", None) != UNDEFINED_FUNCTIONS]
-    return early, unsafe, rest
+    return unsafe, [e for e in errors if e.code != UNSAFE_VAR_ERROR]
 
 
 def sorted_errors(errors: list[RegoError]) -> list[RegoError]:

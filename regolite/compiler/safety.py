@@ -216,11 +216,16 @@ def bound_inside(body: tuple, arity_of=None) -> set:
 
 
 def outputs(expr: Expr, bound: set, arity_of) -> set:
-    """Vars `expr` binds when run with `bound` already bound."""
-    if expr.negated:
-        return set()
-    term = expr.term
+    """Vars `expr` binds when run with `bound` already bound (a `with` value is
+    evaluated first, as OPA hoists it out of the expression: its refs bind their
+    vars, even when the expression is negated)."""
     out: set = set()
+    for w in expr.with_:
+        _ref_outputs(w.value, bound, out, arity_of)
+        _term_outputs(w.value, bound | out, out, arity_of)
+    if expr.negated:
+        return out - bound
+    term = expr.term
     if isinstance(term, SomeDecl):
         if len(term.symbols) == 1 and isinstance(term.symbols[0], Call):
             call = term.symbols[0]
@@ -230,11 +235,10 @@ def outputs(expr: Expr, bound: set, arity_of) -> set:
                 for t in targets:
                     out |= pattern_vars(t)
         return out - bound
-    if isinstance(term, Every):  # OPA enumerates the domain first: `every x in input[k]` binds k
-        _ref_outputs(term.domain, bound, out, arity_of)
-        return out - bound
     if isinstance(term, Block):
         return set()
+    if isinstance(term, Every):  # its domain is evaluated as any term: refs in it bind their vars
+        term = term.domain
     changed = True
     while changed:
         before = len(out)

@@ -285,6 +285,17 @@ def package_path(module: Module) -> tuple:
     return tuple(t.value for t in module.package.path.terms[1:])
 
 
+def ground_keys(operands) -> tuple:
+    """The string keys a ref's operands start with: ("review", "object") for
+    input.review.object[x]."""
+    keys = []
+    for op in operands:
+        if not (isinstance(op, Scalar) and type(op.value) is str):
+            break
+        keys.append(op.value)
+    return tuple(keys)
+
+
 def is_data_ref(ref: Ref) -> bool:
     """Does `ref` start at `data`?"""
     head = ref.terms[0]
