@@ -37,8 +37,10 @@ class Callee:
     group: Optional[Group] = None
 
 
-def check_call(tree: RuleTree, call: Call) -> Callee:
-    """What `call` calls; CompileErrors when OPA's type checker rejects it."""
+def check_call(tree: RuleTree, call: Call, constants: bool = True) -> Callee:
+    """What `call` calls; CompileErrors when OPA's type checker rejects it.
+    `constants`: check the types of constant arguments here (queries; the
+    type checker, typecheck.py, checks those of rules)."""
     if (call.func.dotted() or "") in tree.mocked and not tree.function_exists(call):
         return Callee(CalleeKind.MOCK_ONLY)
     if is_data_ref(call.func):
@@ -57,7 +59,8 @@ def check_call(tree: RuleTree, call: Call) -> Callee:
         want = ", ".join(t.describe() for t in b.args)
         raise CompileErrors([RegoError(TYPE_ERROR, f"{name}: arity mismatch\n\thave: ({have})\n\twant: ({want})",
                                        call.loc)])
-    _check_constant_arguments(call, b)
+    if constants:
+        _check_constant_arguments(call, b)
     return Callee(CalleeKind.BUILTIN, builtin=name)
 
 
