@@ -15,6 +15,7 @@ The stages, one module each:
     safety.py      bodies ordered so each var is bound before it is used
     analysis.py    facts that decide what code to write (purity, loops, constants, context reads)
     checks.py      OPA's whole-program checks: calls (arity, types) and recursion
+    typecheck.py   OPA's type checker (types.py: its type algebra), the last stage
     emit_rules.py  rule groups to functions (with what each keeps between calls)
     emit_body.py   bodies and terms to statements (symbols.py: Rego vars to Python names)
     emit_calls.py  builtin calls, and the inline forms of the common ones
@@ -41,6 +42,7 @@ from regolite.compiler.emit_rules import ModuleEmitter
 from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors, by_safety, first_stage
 from regolite.compiler.query import emit_query
 from regolite.compiler.tree import RuleTree
+from regolite.compiler.typecheck import check_types
 from regolite.errors import COMPILE_ERROR, RegoCompileError, RegoError
 
 __all__ = ["Artifact", "RuleTree", "compile_modules", "compile_query", "rule_tree"]
@@ -56,7 +58,10 @@ def compile_modules(modules: Sequence[ast.Module]) -> Artifact:
         emitter = ModuleEmitter(tree)
         writer = emitter.emit()
         unsafe, others = by_safety(emitter.errors)
-        errors = first_stage(tree.errors, undefined_functions(tree), unsafe, emitter.recursion, others)
+        stages = [tree.errors, undefined_functions(tree), unsafe, emitter.recursion, others]
+        if not any(stages):
+            stages.append(check_types(tree))
+        errors = first_stage(*stages)
         if errors:
             raise RegoCompileError(errors)
         source = writer.source()

@@ -39,10 +39,11 @@ class Callee:
     group: Optional[Group] = None
 
 
-def check_call(tree: RuleTree, call: Call, deferred: Optional[list] = None) -> Callee:
-    """What `call` calls; CompileErrors when OPA's type checker rejects it. A
-    constant argument of the wrong type goes to `deferred` when given (the code
-    is still written, so later stages, recursion first, see the whole rule)."""
+def check_call(tree: RuleTree, call: Call, deferred: Optional[list] = None, constants: bool = True) -> Callee:
+    """What `call` calls; CompileErrors when OPA's type checker rejects it.
+    `constants`: check the types of constant arguments here (queries; the type
+    checker, typecheck.py, checks those of rules); such an error goes to
+    `deferred` when given (the code is still written, so later stages see the whole rule)."""
     if (call.func.dotted() or "") in tree.mocked and not tree.function_exists(call):
         return Callee(CalleeKind.MOCK_ONLY)
     if is_data_ref(call.func):
@@ -61,12 +62,13 @@ def check_call(tree: RuleTree, call: Call, deferred: Optional[list] = None) -> C
         want = ", ".join(t.describe() for t in b.args)
         raise CompileErrors([RegoError(TYPE_ERROR, f"{name}: arity mismatch\n\thave: ({have})\n\twant: ({want})",
                                        call.loc)])
-    try:
-        _check_constant_arguments(call, b)
-    except CompileErrors as e:
-        if deferred is None:
-            raise
-        deferred.extend(e.errors)
+    if constants:
+        try:
+            _check_constant_arguments(call, b)
+        except CompileErrors as e:
+            if deferred is None:
+                raise
+            deferred.extend(e.errors)
     return Callee(CalleeKind.BUILTIN, builtin=name)
 
 

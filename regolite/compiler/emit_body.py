@@ -1,17 +1,15 @@
 """Bodies and terms to Python statements.
 
-A body becomes straight-line code inside `for _ in ONCE:` (a loop that runs
-once): each expression either filters (`if ...: continue`), binds
-(`v_x = ...`), or enumerates (`for ... in ...:`, one level deeper, left open
-until the body ends). `continue` always means "this solution fails,
-backtrack to the latest choice", which is exactly what the innermost
-enclosing loop gives. At the innermost point the caller's `on_solution`
-writes what a solution does (yield, add to a result, return).
-
-Nested bodies (negation, comprehensions, every, `with`) become nested
-functions defined where they are used, so they close over bound vars. The
-emitter only asks the rule tree questions (what a call or a `data` ref
-reaches); it records what the current rule reads in `Dependencies`.
+A body becomes straight-line code inside `for _ in ONCE:` (a loop that runs once):
+each expression either filters (`if ...: continue`), binds (`v_x = ...`), or
+enumerates (`for ... in ...:`, one level deeper, left open until the body ends).
+`continue` always means "this solution fails, backtrack to the latest choice",
+which is exactly what the innermost enclosing loop gives. At the innermost point
+the caller's `on_solution` writes what a solution does (yield, add to a result).
+Nested bodies (negation, comprehensions, every, `with`) become nested functions
+defined where they are used, so they close over bound vars. The emitter only asks
+the rule tree questions (what a call or a `data` ref reaches); it records what
+the current rule reads in `Dependencies`.
 """
 
 from __future__ import annotations
@@ -552,7 +550,7 @@ class BodyEmitter:
                 # a rule called as a function (`f()` of `f() := 1`): OPA's type checker rejects
                 # the call, but only after its recursion check, which counts it as a read
                 self.deps.reads(called)
-        callee = check_call(self.tree, call, self.deps.deferred)
+        callee = check_call(self.tree, call, self.deps.deferred, constants=self.deps.current is None)
         if callee.kind is CalleeKind.FUNCTION:
             self.deps.reads(callee.group)
             fn = callee.group.fn
