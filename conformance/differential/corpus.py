@@ -4,7 +4,8 @@
 - gatekeeper-library templates (v0: through OPA's v1 rewrite in
   `opa-expected/fmt.jsonl`) on each sample object with its constraint's
   parameters, `data.<package>.violation`;
-- gatekeeper-library src tests: each `test_*` rule of `src_test.rego` with its `src.rego`;
+- gatekeeper-library src tests: each `test_*` rule of `src_test.rego` with its `src.rego`
+  and the `lib_*.rego` beside them;
 - the repository's examples.
 
 The oracle reads Rego v1 only, so a v0 module without OPA's rewrite is left out.
@@ -100,13 +101,16 @@ def library_cases(shared: Path, rewrites: dict) -> Iterator[Case]:
 
 
 def src_test_cases(shared: Path, rewrites: dict) -> Iterator[Case]:
+    """Each test rule of a src_test.rego, with its src.rego and the lib_*.rego beside them."""
     for test in sorted((shared / "gatekeeper-library" / "src").glob("**/src_test.rego")):
-        sources = [test.with_name("src.rego").read_text(encoding="utf-8"), test.read_text(encoding="utf-8")]
-        texts = [_as_v1(s, "v0", rewrites) for s in sources]
+        libs = sorted(test.parent.glob("lib_*.rego"))
+        paths = [test.with_name("src.rego"), test, *libs]
+        texts = [_as_v1(p.read_text(encoding="utf-8"), "v0", rewrites) for p in paths]
         if any(t is None for t in texts):
             continue
+        modules = {p.name: t for p, t in zip(paths, texts)}
         for name in sorted(set(_TEST_RULE.findall(texts[1]))):
-            yield Case({"src.rego": texts[0], "src_test.rego": texts[1]}, f"data.{_package(texts[1])}.{name}")
+            yield Case(modules, f"data.{_package(texts[1])}.{name}")
 
 
 def _package(source: str) -> str:

@@ -300,6 +300,7 @@ FAMILIES = (
     "arrays",
     "sets",
     "objects",
+    "jsonpatch",
     "strings",
     "sprintf",
     "regex",

@@ -1,4 +1,4 @@
-"""Object builtins: object.*, json.filter, json.remove, json.patch, and walk.
+"""Object builtins: object.*, json.filter, json.remove, and walk (json.patch: jsonpatch.py).
 
 Objects are dicts whose keys are frozen keys (see `regolite.values`); these
 functions build results from the frozen keys directly and never modify an
@@ -14,10 +14,9 @@ segment).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
-from regolite.builtins import OperandError, OperandTypeError, builtin
+from regolite.builtins import OperandError, builtin
 from regolite.builtins.signature import (
     ANY,
     BOOLEAN,
@@ -25,7 +24,6 @@ from regolite.builtins.signature import (
     array_of,
     array_tuple,
     object_of,
-    object_static,
     one_of,
     set_of,
 )
@@ -135,76 +133,6 @@ def json_filter(obj, paths):
 def json_remove(obj, paths):
     """`obj` without the values at the given paths; removed array elements close up."""
     return _remove(obj, _path_tree(_json_paths(paths)))
-
-
-_PATCH = object_static({"op": STRING, "path": ANY}, dynamic=(ANY, ANY))
-
-
-def _patch_cost(doc, patches) -> int:
-    """Steps of json.patch: each patch copies the containers along its path (sized as in `doc`)."""
-    if type(patches) is not list:
-        return 0
-    steps = 0
-    for patch in patches:
-        steps += 1
-        try:
-            path = _parse_path(patch.get("path")) if type(patch) is dict else []
-        except OperandError:
-            continue
-        node = doc
-        for segment in path:
-            if type(node) not in (dict, list, RegoSet):
-                break
-            steps += len(node)
-            node = _patch_child(node, segment)
-    return steps
-
-
-@builtin("json.patch", args=(ANY, array_of(_PATCH)), result=ANY, categories=OBJECT, check_args=False,
-         cost=_patch_cost)
-def json_patch(doc, patches):
-    """RFC 6902 patches applied in order; undefined when one fails (bad path, failed test...).
-
-    A set is addressed by its elements: the path segment is the element itself.
-    """
-    if type(patches) is not list:
-        raise OperandTypeError(2, "array", patches)
-    for patch in patches:
-        if type(patch) is not dict:
-            raise OperandError(2, "must be an array of JSON-Patch objects")
-        op = _patch_attribute(patch, "op")
-        if type(op) is not str:
-            raise OperandError(2, "patch attribute 'op' must be a string")
-        path = _parse_path(_patch_attribute(patch, "path"))
-        if op == "add":
-            doc = _patch_add(doc, path, _patch_attribute(patch, "value"))
-        elif op == "remove":
-            doc = _patch_remove(doc, path)
-        elif op == "replace":
-            doc = _patch_replace(doc, path, _patch_attribute(patch, "value"))
-        elif op == "move":
-            source = _parse_path(_patch_attribute(patch, "from"))
-            value = _get_path(doc, source)
-            if value is UNDEFINED:
-                doc = UNDEFINED
-            elif not equal(source, path):
-                doc = _patch_remove(doc, source)
-                if doc is not UNDEFINED:
-                    doc = _patch_add(doc, path, value)
-        elif op == "copy":
-            source = _parse_path(_patch_attribute(patch, "from"))
-            value = _get_path(doc, source)
-            doc = UNDEFINED if value is UNDEFINED else _patch_add(doc, path, value)
-        elif op == "test":
-            expected = _patch_attribute(patch, "value")
-            value = _get_path(doc, path)
-            if value is UNDEFINED or not equal(value, expected):
-                doc = UNDEFINED
-        else:
-            raise OperandError(2, "must be an array of JSON-Patch objects")
-        if doc is UNDEFINED:
-            return UNDEFINED
-    return doc
 
 
 # --- walk ---------------------------------------------------------------------------
@@ -338,10 +266,10 @@ _LEAF = object()
 
 
 def _json_paths(paths) -> list[list]:
-    return [_parse_path(p) for p in (paths.sorted() if type(paths) is RegoSet else paths)]
+    return [json_path_segments(p) for p in (paths.sorted() if type(paths) is RegoSet else paths)]
 
 
-def _parse_path(path) -> list:
+def json_path_segments(path) -> list:
     """Path segments from "a/b/c" (leading slashes dropped, ~1 and ~0 unescaped) or an array."""
     t = type(path)
     if t is str:
@@ -436,134 +364,3 @@ def _remove(value, tree):
                 out_set.add(kept)
         return out_set
     return value
-
-
-# --- helpers: JSON patch ------------------------------------------------------------
-
-_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
-
-
-def _patch_attribute(patch: dict, name: str):
-    value = patch.get(name, UNDEFINED)
-    if value is UNDEFINED:
-        raise OperandError(2, f"patch is missing '{name}' attribute")
-    return value
-
-
-def _array_index(segment) -> int | None:
-    """An array index from a path segment: an int, or a decimal string without leading zeros."""
-    if type(segment) is int:
-        return segment
-    if type(segment) is str and _ARRAY_INDEX.fullmatch(segment):
-        return int(segment)
-    return None
-
-
-def _patch_child(container, segment):
-    if type(container) is list:
-        i = _array_index(segment)
-        if i is None or not 0 <= i < len(container):
-            return UNDEFINED
-        return container[i]
-    return _child(container, segment)
-
-
-def _get_path(doc, path: list):
-    for segment in path:
-        doc = _patch_child(doc, segment)
-        if doc is UNDEFINED:
-            break
-    return doc
-
-
-def _update(doc, path: list, change):
-    """`doc` with `change(parent)` applied to the container at `path`; UNDEFINED if it fails."""
-    if not path:
-        return change(doc)
-    segment = path[0]
-    child = _patch_child(doc, segment)
-    if child is UNDEFINED:
-        return UNDEFINED
-    new_child = _update(child, path[1:], change)
-    if new_child is UNDEFINED:
-        return UNDEFINED
-    return _with_child(doc, segment, new_child)
-
-
-def _with_child(parent, key, value):
-    """A copy of the object, array or set `parent` with the child at `key` replaced by `value`."""
-    t = type(parent)
-    if t is dict:
-        out = dict(parent)
-        out[key if type(key) is str else freeze(key)] = value
-        return out
-    if t is list:
-        out_list = list(parent)
-        out_list[_array_index(key)] = value
-        return out_list
-    out_set = _set_without(parent, key)
-    out_set.add(value)
-    return out_set
-
-
-def _set_without(s: RegoSet, element) -> RegoSet:
-    return RegoSet(v for v in s if not equal(v, element))
-
-
-def _patch_add(doc, path: list, value):
-    if not path:
-        return value
-    last = path[-1]
-
-    def add(parent):
-        t = type(parent)
-        if t is dict:
-            out = dict(parent)
-            out[last if type(last) is str else freeze(last)] = value
-            return out
-        if t is list:
-            i = len(parent) if last == "-" else _array_index(last)
-            if i is None or i > len(parent):
-                return UNDEFINED
-            return parent[:i] + [value] + parent[i:]
-        if t is RegoSet:
-            out_set = parent.copy()
-            out_set.add(value)
-            return out_set
-        return UNDEFINED
-
-    return _update(doc, path[:-1], add)
-
-
-def _patch_remove(doc, path: list):
-    if not path:
-        return UNDEFINED
-    last = path[-1]
-
-    def remove(parent):
-        if _patch_child(parent, last) is UNDEFINED:
-            return UNDEFINED
-        t = type(parent)
-        if t is dict:
-            key = last if type(last) is str else freeze(last)
-            return {k: v for k, v in parent.items() if k != key}
-        if t is list:
-            i = _array_index(last)
-            return parent[:i] + parent[i + 1 :]
-        return _set_without(parent, last)
-
-    return _update(doc, path[:-1], remove)
-
-
-def _patch_replace(doc, path: list, value):
-    if not path:
-        return value
-    last = path[-1]
-
-    def replace(parent):
-        if _patch_child(parent, last) is UNDEFINED:
-            return UNDEFINED
-        return _with_child(parent, last, value)
-
-    return _update(doc, path[:-1], replace)
-

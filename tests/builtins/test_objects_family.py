@@ -270,14 +270,13 @@ def test_json_filter_and_remove_errors(name):
 @pytest.mark.parametrize(
     "doc, patch, want",
     [
-        ([1, 2, 3], [{"op": "add", "path": "1.2", "value": "foo"}], UNDEFINED),  # set-failure add-to-bad-path
-        ({"a": S(1, 2)}, [{"op": "add", "path": "/a/3", "value": 3}], {"a": S(1, 2, 3)}),
+        ({"a": S(1, 2)}, [{"op": "add", "path": ["a", 3], "value": 3}], {"a": S(1, 2, 3)}),
         ({"a": S(1, 2)}, [{"op": "remove", "path": ["a", 1]}], {"a": S(2)}),
-        ({"a": S(1, 2)}, [{"op": "remove", "path": ["a", 3]}], UNDEFINED),
         ({"a": S(1, 2)}, [{"op": "test", "path": ["a", 2], "value": 2}], {"a": S(1, 2)}),
-        ({"a": S(1, 2)}, [{"op": "replace", "path": ["a", 2], "value": 5}], {"a": S(1, 5)}),
         ({"a": [1, 2]}, [{"op": "replace", "path": ["a", 1], "value": 5}], {"a": [1, 5]}),
-        ({"a": {"b": 1}}, [{"op": "move", "from": "/a", "path": "/a/c"}], UNDEFINED),
+        ([1, 2], [{"op": "remove", "path": "/+1"}], [1]),  # Go's ParseInt reads the sign
+        ([1, 2], [{"op": "test", "path": [1.0], "value": 2}], [1, 2]),  # an integral number indexes
+        ({"a": 1}, [{"op": "remove", "path": "/a"}, {"op": "add", "path": "", "value": 5}], 5),
         ({"a": 1}, [{"op": "remove", "path": ""}], UNDEFINED),
         ("x", [], "x"),
     ],
@@ -285,6 +284,33 @@ def test_json_filter_and_remove_errors(name):
 def test_json_patch(doc, patch, want):
     got = call("json.patch", doc, patch)
     assert got is want if want is UNDEFINED else equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "doc, patch, message",
+    [  # OPA's messages (v1.20's evaluator): a patch that cannot be applied is a builtin error
+        ([1, 2, 3], [{"op": "add", "path": "1.2", "value": "foo"}], "invalid string for indexing"),
+        ([1], [{"op": "add", "path": "/01", "value": 1}], "leading zeros are not allowed in JSON paths"),
+        ([1], [{"op": "add", "path": [0.5], "value": 1}], "invalid number type for indexing"),
+        ([1], [{"op": "add", "path": [True], "value": 1}], "invalid type for indexing"),
+        ([1], [{"op": "add", "path": "/5", "value": 2}], "index for array insertion out of bounds"),
+        ([1, 2], [{"op": "remove", "path": "/-1"}], "index for array delete out of bounds"),
+        ({"a": S(1, 2)}, [{"op": "add", "path": "/a/3", "value": 3}],
+         'set key "3" does not equal value to be inserted 3'),
+        ({"a": S(1, 2)}, [{"op": "remove", "path": ["a", 3]}], "cannot delete child key 3 that does not exist"),
+        ({"a": 1}, [{"op": "remove", "path": "/b"}], 'cannot delete child key "b" that does not exist'),
+        ({"q": {"bar": 2}}, [{"op": "add", "path": "/a/b", "value": 1}],
+         'path "a" does not exist in object term {"q": {"bar": 2}}'),
+        ({"a": [1]}, [{"op": "test", "path": "/a/3", "value": 1}], "path 3 does not exist in array term [1]"),
+        ({"a": 1}, [{"op": "add", "path": "/a/b", "value": 1}], "expected composite type, found value: 1 (type: ast.Number)"),
+        (True, [{"op": "test", "path": "/a", "value": 3}],
+         'expected composite type for path "a", found value: true (type: ast.Boolean)'),
+        ({"a": 1}, [{"op": "test", "path": "/a", "value": 2}], "value from EditTree != patch value.\n\nExpected: 2\n\nFound: 1"),
+        ({"a": {"b": 1}}, [{"op": "move", "from": "/a", "path": "/a/c"}], 'path "a" does not exist in object term {}'),
+    ],
+)
+def test_json_patch_failures_are_builtin_errors(doc, patch, message):
+    fails(BuiltinError, message, "json.patch", doc, patch)
 
 
 def test_json_patch_does_not_modify_operands():
@@ -295,11 +321,14 @@ def test_json_patch_does_not_modify_operands():
 
 def test_json_patch_errors():
     fails(OperandTypeError, "operand 2 must be array but got object", "json.patch", {}, {})
-    fails(OperandError, "operand 2 must be an array of JSON-Patch objects", "json.patch", {}, [1])
-    fails(OperandError, "operand 2 must be an array of JSON-Patch objects", "json.patch", {}, [{"op": "x", "path": ""}])
-    fails(OperandError, "operand 2 patch is missing 'path' attribute", "json.patch", {}, [{"op": "add", "value": 1}])
-    fails(OperandError, "operand 2 patch is missing 'op' attribute", "json.patch", {}, [{"path": "/a"}])
-    fails(OperandError, "operand 2 patch attribute 'op' must be a string", "json.patch", {}, [{"op": 1, "path": ""}])
+    fails(BuiltinError, "must be an array of JSON-Patch objects, but at least one element is not an object",
+          "json.patch", {}, [1])
+    fails(BuiltinError, "unrecognized op: 'x'", "json.patch", {}, [{"op": "x", "path": ""}])
+    fails(BuiltinError, "missing required attribute 'path'", "json.patch", {}, [{"op": "add", "value": 1}])
+    fails(BuiltinError, "missing required attribute 'op'", "json.patch", {}, [{"path": "/a"}])
+    fails(BuiltinError, "missing required attribute 'value'", "json.patch", {}, [{"op": "add", "path": "/a"}])
+    fails(BuiltinError, "missing required attribute 'from'", "json.patch", {}, [{"op": "move", "path": "/a"}])
+    fails(BuiltinError, "attribute 'op' must be a string but found: number", "json.patch", {}, [{"op": 1, "path": ""}])
 
 
 def _json_patch_suite():
