@@ -191,3 +191,15 @@ def _suffix(head: ast.Head) -> tuple:
 def check_types(tree: RuleTree) -> list[RegoError]:
     """OPA's type errors of the rules of `tree` (its last compile stage)."""
     return TypeChecker(tree).run()
+
+
+def check_query_types(tree: RuleTree, body: tuple) -> list[RegoError]:
+    """OPA's type errors of a query (resolved and ordered) against the rules of `tree`."""
+    checker = TypeChecker(tree)
+    query = BodyChecker(checker, Env())
+    try:
+        query.unify_ops = ("eq", "assign")  # a query's == is a call (OPA's query compiler)
+        query.check(body, set())
+    except CompileErrors:
+        return []
+    return checker.errors
