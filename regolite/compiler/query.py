@@ -14,6 +14,7 @@ from regolite.compiler.checks import Dependencies
 from regolite.compiler.emit_body import BodyEmitter, write_prologue
 from regolite.compiler.resolve import resolve_query
 from regolite.compiler.tree import RuleTree
+from regolite.compiler.typecheck import check_query_types
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import RegoCompileError
 
@@ -34,6 +35,9 @@ def emit_query(tree: RuleTree, query: ast.Query) -> Artifact:
     user_vars = sorted({v.name for e in body for v in ast.walk(e)
                         if isinstance(v, ast.Var) and not v.is_wildcard and "#" not in v.name})
     ordered = emitter.order(body, set())
+    type_errors = check_query_types(tree, ordered)
+    if type_errors:
+        raise RegoCompileError(type_errors)
     with w.block("def query(c):"):
         write_prologue(w, context_reads(ordered, tree))
         with w.block("for _ in ONCE:"):

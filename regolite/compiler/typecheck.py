@@ -188,6 +188,26 @@ def _suffix(head: ast.Head) -> tuple:
     return ()
 
 
+# A construct the checker does not expect is not a reason to reject a policy: it then
+# reports nothing (a missed type error is far better than a rejected valid policy).
+_UNEXPECTED = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
 def check_types(tree: RuleTree) -> list[RegoError]:
     """OPA's type errors of the rules of `tree` (its last compile stage)."""
-    return TypeChecker(tree).run()
+    try:
+        return TypeChecker(tree).run()
+    except _UNEXPECTED:
+        return []
+
+
+def check_query_types(tree: RuleTree, body: tuple) -> list[RegoError]:
+    """OPA's type errors of a query (resolved and ordered) against the rules of `tree`."""
+    checker = TypeChecker(tree)
+    query = BodyChecker(checker, Env())
+    try:
+        query.unify_ops = ("eq", "assign")  # a query's == is a call (OPA's query compiler)
+        query.check(body, set())
+    except (CompileErrors,) + _UNEXPECTED:
+        return []
+    return checker.errors

@@ -17,6 +17,7 @@ from regolite.ast import (
 )
 from regolite.builtins import REGISTRY
 from regolite.compiler.analysis import constant_value, is_constant
+from regolite.compiler.errors import CompileErrors
 from regolite.compiler.safety import order_body, vars_in
 from regolite.compiler.tree import is_data_ref
 from regolite.compiler.types import (
@@ -26,7 +27,6 @@ from regolite.compiler.types import (
 from regolite.errors import TYPE_ERROR, RegoError
 
 CLOSURES = (ArrayComprehension, SetComprehension, ObjectComprehension)
-_UNIFY = ("eq", "assign", "equal")
 _BUILTIN_TYPES: dict = {}
 
 
@@ -78,6 +78,8 @@ class BodyChecker:
         self.env = env
         self.bound: set = set()
         self.closures: dict = {}   # id(comprehension) -> its type (None after an error)
+        # What unifies: =, := and, in rules (not queries), == (OPA's rewriteEquals).
+        self.unify_ops = ("eq", "assign", "equal")
 
     def error(self, message: str, loc) -> None:
         self.checker.errors.append(RegoError(TYPE_ERROR, message, loc))
@@ -88,8 +90,9 @@ class BodyChecker:
         self.bound = set(bound)
         for expr in order_body(body, self.bound, self.checker.tree.arity):
             self.check_expr(expr)
+            terms = expr.term.symbols if isinstance(expr.term, SomeDecl) else (expr.term,)
             if not isinstance(expr.term, Every):
-                self.bound |= {v.name for v in vars_in(expr.term)}
+                self.bound |= {v.name for t in terms for v in vars_in(t)}
         for term in heads:
             if term is not None:
                 self.prepare(term)
@@ -109,7 +112,7 @@ class BodyChecker:
             self.check_refs(term.domain)
             self.check_every_refs(term.body)
             return
-        if isinstance(term, Call) and term.name in _UNIFY and len(term.args) == 2:
+        if isinstance(term, Call) and term.name in self.unify_ops and len(term.args) == 2:
             before = len(self.checker.errors)
             a, b = term.args
             self.prepare(a)
@@ -214,9 +217,13 @@ class BodyChecker:
             return self.closures[key]
         before = len(self.checker.errors)
         inner = BodyChecker(self.checker, Env(self.env))
-        inner.closures = self.closures
+        inner.closures, inner.unify_ops = self.closures, self.unify_ops
         heads = (term.key, term.value) if isinstance(term, ObjectComprehension) else (term.term,)
-        inner.check(term.body, self.bound, heads)
+        try:
+            inner.check(term.body, self.bound, heads)
+        except CompileErrors:  # not ordered as the safety stage orders it: not known
+            self.closures[key] = ANY
+            return ANY
         if len(self.checker.errors) > before:
             tpe = None
         elif isinstance(term, ArrayComprehension):

@@ -122,3 +122,17 @@ def test_the_type_algebra():
 def test_queries_keep_the_constant_argument_check():
     with pytest.raises(regolite.RegoCompileError, match="rego_type_error"):
         regolite.compile({}).query('startswith(1, "a")')
+
+
+@pytest.mark.parametrize("query", ['x := 1; x = "a"', 'x := {"a": 1}; x.b', "some x in 0",
+                                   "x := data.test.f(\"a\")"])
+def test_queries_are_type_checked(query):
+    policy = regolite.compile({"t.rego": "package test\nf(x) := y if { y := x + 1 }\n"})
+    with pytest.raises(regolite.RegoCompileError, match="rego_type_error"):
+        policy.query(query)
+
+
+@pytest.mark.parametrize("query", ['1 == true', 'x := 1; x == "a"', "x := data.test.f(1)"])
+def test_a_querys_equality_is_a_call_not_a_unification(query):
+    # OPA's query compiler does not rewrite == to =: 1 == true is false, not a type error
+    regolite.compile({"t.rego": "package test\nf(x) := y if { y := x + 1 }\n"}).query(query)
