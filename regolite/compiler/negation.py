@@ -67,13 +67,7 @@ class _Hoister:
             if isinstance(terms[0], (Array, Object, Set) + _COMPREHENSIONS):
                 terms = (self.bind(terms[0]),) + terms[1:]
             return Ref(terms, term.loc)
-        if isinstance(term, Array):
-            return Array(tuple(self.expand(t) for t in term.items), term.loc)
-        if isinstance(term, Set):
-            return Set(tuple(self.expand(t) for t in term.items), term.loc)
-        if isinstance(term, Object):
-            return Object(tuple((self.expand(k), self.expand(v)) for k, v in term.items), term.loc)
-        return term
+        return _map_items(term, self.expand)
 
     # --- references (OPA's rewriteDynamicTerms) -------------------------------------
 
@@ -94,10 +88,15 @@ class _Hoister:
     def one(self, term: Term) -> Term:
         if isinstance(term, Ref):
             return self.bind(Ref(term.terms[:1] + tuple(self.one(t) for t in term.terms[1:]), term.loc))
-        if isinstance(term, Array):
-            return Array(tuple(self.one(t) for t in term.items), term.loc)
-        if isinstance(term, Set):
-            return Set(tuple(self.one(t) for t in term.items), term.loc)
-        if isinstance(term, Object):
-            return Object(tuple((self.one(k), self.one(v)) for k, v in term.items), term.loc)
-        return term
+        return _map_items(term, self.one)
+
+
+def _map_items(term: Term, fn: Callable[[Term], Term]) -> Term:
+    """An array, set or object with `fn` applied to each of its items (keys too); other terms as they are."""
+    if isinstance(term, Array):
+        return Array(tuple(fn(t) for t in term.items), term.loc)
+    if isinstance(term, Set):
+        return Set(tuple(fn(t) for t in term.items), term.loc)
+    if isinstance(term, Object):
+        return Object(tuple((fn(k), fn(v)) for k, v in term.items), term.loc)
+    return term

@@ -14,7 +14,7 @@ value, `keys`/`values`/`select` give what a reference into a type reaches,
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 
 class Type:
@@ -310,13 +310,18 @@ def keys(a: Optional[Type]) -> Optional[Type]:
     if isinstance(a, SetOf):
         return a.of
     if isinstance(a, AnyOf):
-        if not a.of:
-            return ANY
-        out = None
-        for t in a.of:
-            out = or_(keys(t), out)
-        return out
+        return _over_union(a, keys)
     return None
+
+
+def _over_union(a: "AnyOf", part: Callable) -> Optional[Type]:
+    """`part` (keys or values) of each type of a union, joined; any for `any`."""
+    if not a.of:
+        return ANY
+    out = None
+    for t in a.of:
+        out = or_(part(t), out)
+    return out
 
 
 def values(a: Optional[Type]) -> Optional[Type]:
@@ -336,12 +341,7 @@ def values(a: Optional[Type]) -> Optional[Type]:
     if isinstance(a, SetOf):
         return a.of
     if isinstance(a, AnyOf):
-        if not a.of:
-            return ANY
-        out = None
-        for t in a.of:
-            out = or_(values(t), out)
-        return out
+        return _over_union(a, values)
     return None
 
 
