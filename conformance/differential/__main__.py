@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="also write the counts and every difference (by kind) as JSON")
     args = parser.parse_args(argv)
+    for name in ("programs", "shrink", "show"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name} must be 0 or more")
     shared = args.shared or shared_dir()
     try:
         oracle = load_oracle(shared)

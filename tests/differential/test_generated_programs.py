@@ -71,3 +71,13 @@ def test_generated_programs_differ_from_opa_only_as_listed(shared, tmp_path):
     assert not over, "\n\n".join(
         f"{kind}: {n} found, {allowed.get(kind, 0)} allowed\n" + "\n\n".join(r for k, r in differences if k == kind)
         for kind, n in over.items())
+
+
+@pytest.mark.parametrize("flag", ["--programs", "--shrink", "--show"])
+def test_a_negative_count_is_a_usage_error(flag, capsys):
+    from conformance.differential.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([flag, "-1"])
+    assert exit_info.value.code == 2
+    assert f"{flag} must be 0 or more" in capsys.readouterr().err
