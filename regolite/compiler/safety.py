@@ -359,7 +359,8 @@ class _Unifier:
             if isinstance(b, Var):
                 self.unify_all(b.name, a)
             elif isinstance(b, (ArrayComprehension, ObjectComprehension, SetComprehension)):
-                self.mark_all(a)
+                if isinstance(a, Array):  # as OPA's unifier: an object pattern gets nothing from one
+                    self.mark_all(a)
             elif isinstance(b, (Ref, Call)):
                 if self.computable(b):
                     self.mark_all(a)

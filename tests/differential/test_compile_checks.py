@@ -136,3 +136,21 @@ def test_a_with_target_naming_another_rule_is_fine():
 ])
 def test_compile_stages_in_opas_order(source, codes):
     assert [c for c, _ in _codes(source)] == codes
+
+
+@pytest.mark.parametrize("body, safe", [
+    ('[x] := [1 | true]; x', True),
+    ('[1 | true] = [x]; x', True),
+    ('{"a": 1 | true} = {"a": x}; x', True),
+    ('{"a": x} := {"a": 1 | true}; x', False),  # an object pattern gets nothing from a comprehension
+    ('{"a": x} = {1 | true}; x', False),
+    ('{"a": 1 | true} = [x]; x', False),
+    ('{1 | true} = [x]; x', False),
+    ('[1 | true] = {"a": x}; x', False),
+])
+def test_a_pattern_against_a_comprehension_as_opas_unifier_binds_it(body, safe):
+    source = f"package test\np if {{ {body} }}\n"
+    if safe:
+        assert regolite.compile({"t.rego": source}).eval_rule("data.test.p") is True
+    else:
+        assert [c for c, _ in _codes(source)] == ["rego_unsafe_var_error"]
