@@ -173,7 +173,11 @@ class Dependencies:
         if function is not None:
             self.reads(function)
             return
-        where = tree.data_target(list(target.terms[1:]))
+        self.reads_data_ref(tree, target)
+
+    def reads_data_ref(self, tree: RuleTree, ref: Ref) -> None:
+        """The rule a `data` ref starts in, or every rule of the document it names."""
+        where = tree.data_target(list(ref.terms[1:]))
         if where.kind is TargetKind.RULE:
             self.reads(where.group)
         elif where.kind is TargetKind.DOCUMENT:
@@ -199,11 +203,7 @@ class Dependencies:
                     if called is not None:
                         self.reads(called)
                 elif isinstance(node, Ref) and is_data_ref(node):
-                    where = tree.data_target(list(node.terms[1:]))
-                    if where.kind is TargetKind.RULE:
-                        self.reads(where.group)
-                    elif where.kind is TargetKind.DOCUMENT:
-                        self.reads(where.node)
+                    self.reads_data_ref(tree, node)
 
     def recursion_errors(self, groups: list[Group]) -> list[RegoError]:
         """OPA rejects rules that depend on themselves (rego_recursion_error): one

@@ -544,12 +544,7 @@ class BodyEmitter:
             raise Unsupported("unification used as a value")
         args = [self.value(a) for a in call.args]
         result = self.w.name("t")
-        if is_data_ref(call.func):
-            called = self.tree.called_function(call)
-            if called is not None and not called.is_function:
-                # a rule called as a function (`f()` of `f() := 1`): OPA's type checker rejects
-                # the call, but only after its recursion check, which counts it as a read
-                self.deps.reads(called)
+        self.deps.reads_rule_called(self.tree, call)
         callee = check_call(self.tree, call, self.deps.deferred, constants=self.deps.current is None)
         if callee.kind is CalleeKind.FUNCTION:
             self.deps.reads(callee.group)
