@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from regolite import limits
+from regolite.builtins import bigfloat
 from regolite.documents import DocumentError, read_stdin_text, reject_json_constant, yaml_documents
 from regolite.errors import RegoError
 from regolite.limits import FileRefused, read_bounded, too_deep
@@ -134,7 +135,7 @@ def _finite_float(token: str) -> Any:
     float cannot hold (1e400); beyond that, out of range."""
     value = float(token)
     if value == value and value not in (float("inf"), float("-inf")):
-        return value
+        return bigfloat.from_text(token, value)
     from decimal import Decimal
 
     exact = Decimal(token)

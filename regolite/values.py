@@ -243,6 +243,8 @@ def equal(a: Any, b: Any) -> bool:
         return tb is RegoSet and a._items.keys() == b._items.keys()
     if tb is list or tb is dict or tb is RegoSet:
         return False
+    if ta is Fraction or tb is Fraction:
+        return exact_decimal(a) == exact_decimal(b)
     return a == b  # numbers and null
 
 
@@ -256,8 +258,10 @@ def sort_key(value: Any) -> tuple:
     t = type(value)
     if t is str:
         return (3, value)
-    if t is int or t is float or t is Fraction:
+    if t is int or t is float:
         return (2, value)
+    if t is Fraction:
+        return (2, _ExactKey(value))
     if t is bool:
         return (1, value)
     if value is None:
@@ -282,10 +286,52 @@ def compare(a: Any, b: Any) -> int:
     if not ((ta is str and tb is str) or (ta in _NUMBER_TYPES and tb in _NUMBER_TYPES)):
         a = sort_key(a)
         b = sort_key(b)
+    elif ta is Fraction or tb is Fraction:
+        a = exact_decimal(a)
+        b = exact_decimal(b)
     return (a > b) - (a < b)
 
 
 _NUMBER_TYPES = (int, float, Fraction)
+
+
+def exact_decimal(x: Any) -> Any:
+    """A number for comparing with a Fraction: a finite float as the decimal its repr
+    shows (how it was written and how OPA holds it), anything else as it is."""
+    if type(x) is float and x - x == 0.0:
+        return Fraction(repr(x))
+    return x
+
+
+class _ExactKey:
+    """A Fraction in a sort key: next to a float it compares with the float's decimal
+    (1.1 - 1 is 0.10000000000000000002, above 0.1 though below the float 0.1)."""
+
+    __slots__ = ("q",)
+
+    def __init__(self, q: Fraction):
+        self.q = q
+
+    def _other(self, other: Any) -> Any:
+        return other.q if type(other) is _ExactKey else exact_decimal(other)
+
+    def __eq__(self, other: Any) -> bool:
+        return self.q == self._other(other)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.q < self._other(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.q <= self._other(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.q > self._other(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.q >= self._other(other)
+
+    def __hash__(self) -> int:
+        return hash(self.q)
 
 
 def _frozen_sort_key(key: Any) -> tuple:
@@ -374,6 +420,10 @@ def key_to_text(key: Any) -> str:
     """
     if type(key) is str:
         return key
+    if type(key) is Fraction:
+        from regolite.builtins.bigfloat import text as number_text
+
+        return number_text(key)
     text = json.dumps(
         to_json(thaw(key)), ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
     )
@@ -401,7 +451,9 @@ def to_text(value: Any) -> str:
     if t is int or t is float:
         return repr(value)
     if t is Fraction:
-        return repr(exact_number_to_json(value))
+        from regolite.builtins.bigfloat import text
+
+        return text(value)
     if t is list:
         return "[" + ", ".join(to_text(v) for v in value) + "]"
     if t is dict:

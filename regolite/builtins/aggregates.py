@@ -3,7 +3,7 @@
 Collections are arrays and sets; max, min and sort use OPA's total order
 (`regolite.values.compare`/`sort_key`), so they accept mixed types. Sets
 are visited in OPA's order where it matters (sort). sum and product stay
-exact on ints and round once (via `Fraction`) when a float is involved.
+exact on integers and round as OPA's big.Float does otherwise (`bigfloat`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from regolite.builtins import OperandError, builtin
-from regolite.builtins.numbers import number_from_fraction
+from regolite.builtins import OperandError, bigfloat, builtin
 from regolite.builtins.signature import ANY, BOOLEAN, NUMBER, STRING, array_of, object_of, one_of, set_of
 from regolite.values import UNDEFINED, RegoSet, compare, sort_key, type_name
 
@@ -35,21 +34,32 @@ def count(x):
 
 @builtin("sum", args=(_NUMBERS,), result=NUMBER, categories=AGGREGATES)
 def sum_(xs):
+    """Exact on integers; else OPA's running big.Float sum at 64 bits."""
     values = _numbers(xs)
     if all(type(v) is int for v in values):
         return sum(values)
-    return number_from_fraction(sum((Fraction(v) for v in values), Fraction(0)))
+    if all(bigfloat.integral(v) for v in values):
+        return sum(int(v) for v in values)
+    total = Fraction(0)
+    for v in values:
+        total = bigfloat.rounded(total + bigfloat.rounded(bigfloat.exact(v)).value()).value()
+    return bigfloat.shortest(bigfloat.rounded(total))
 
 
 @builtin("product", args=(_NUMBERS,), result=NUMBER, categories=AGGREGATES)
 def product(xs):
+    """Exact on integers; else as OPA, whose running product keeps big.NewFloat(1)'s
+    precision of 53 bits (so `product([0.1, 3])` is 0.30000000000000004, `[3, 0.1]` 0.3)."""
     values = _numbers(xs)
     if all(type(v) is int for v in values):
         return math.prod(values)
-    result = Fraction(1)
+    if all(bigfloat.integral(v) for v in values):
+        return math.prod(int(v) for v in values)
+    result = bigfloat.rounded(Fraction(1), bigfloat.FLOAT64_PRECISION)
     for v in values:
-        result *= Fraction(v)
-    return number_from_fraction(result)
+        factor = bigfloat.rounded(bigfloat.exact(v)).value()
+        result = bigfloat.rounded(result.value() * factor, bigfloat.FLOAT64_PRECISION)
+    return bigfloat.shortest(result)
 
 
 @builtin("max", args=(_COLLECTION,), result=ANY, categories=AGGREGATES)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from regolite.builtins import BuiltinError
+from regolite.builtins import BuiltinError, bigfloat
 from regolite.builtins.gostrconv import go_quote
 from regolite.documents import reject_json_constant
 from regolite.values import RegoSet, exact_number_to_json, sort_key, thaw
@@ -111,7 +111,7 @@ def _parse_float(text: str) -> float | int:
         if d.adjusted() > _MAX_DIGITS:
             raise BuiltinError(f"json: number {text} is too large")
         return int(d)
-    return f
+    return bigfloat.from_text(text, f)
 
 
 def _parse_int(text: str) -> int:
@@ -151,8 +151,8 @@ def write_json(x: Any, out: list[str], indent: str | None, prefix: str, depth: i
         out.append(str(x))
     elif t is float:
         out.append(go_json_float(x))
-    elif t is Fraction:  # an exact decimal literal: its nearest float, as regolite prints it everywhere
-        out.append(go_json_float(exact_number_to_json(x)))
+    elif t is Fraction:  # a decimal no float shows (1/3): OPA writes its text
+        out.append(bigfloat.text(x))
     elif t is list or t is RegoSet:
         items = x if t is list else x.sorted()
         if not items:

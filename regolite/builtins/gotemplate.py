@@ -24,7 +24,9 @@ import re
 import unicodedata
 import urllib.parse
 
-from regolite.builtins import charge_steps
+from fractions import Fraction
+
+from regolite.builtins import bigfloat, charge_steps
 from regolite.builtins.gostrconv import go_quote
 from regolite.builtins.sprintf import JSONNumber, go_json_value, go_sprint, go_sprintf
 
@@ -44,6 +46,8 @@ def go_data(value):
         return JSONNumber(str(value))
     if t is float:
         return JSONNumber(repr(value))
+    if t is Fraction:
+        return JSONNumber(bigfloat.text(value))
     return value
 
 

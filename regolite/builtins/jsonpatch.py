@@ -13,6 +13,7 @@ set's element is addressed by the element itself.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from regolite.builtins import BuiltinError, OperandError, OperandTypeError, builtin
 from regolite.builtins.objects import json_path_segments
@@ -100,8 +101,8 @@ def _to_index(length: int, segment) -> int:
     t = type(segment)
     if t is int:
         return segment
-    if t is float:
-        if segment.is_integer():
+    if t is float or t is Fraction:
+        if t is float and segment.is_integer():
             return int(segment)
         raise BuiltinError("invalid number type for indexing")
     if t is str:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from regolite.builtins import BuiltinError, OperandTypeError, builtin
@@ -497,7 +498,7 @@ class _Constraints:
                 else:
                     setattr(out, name, value)
             elif name == "time":
-                if type(value) not in (int, float):
+                if type(value) not in (int, float, Fraction):
                     raise OperandTypeError(1, "number", value)
                 out.time = value
             else:
@@ -577,7 +578,7 @@ def io_jwt_decode_verify(jwt: str, constraints: dict) -> list:
             return unverified
     elif c.aud:
         return unverified
-    now = c.time / 1e9  # constraint time is in ns, claims in seconds
+    now = float(c.time) / 1e9  # constraint time is in ns, claims in seconds
     if "exp" in payload:
         exp = payload["exp"]
         if type(exp) not in (int, float):

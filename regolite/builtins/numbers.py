@@ -20,7 +20,7 @@ import operator
 import random
 from fractions import Fraction
 
-from regolite.builtins import BuiltinError, OperandError, OperandTypeError, builtin
+from regolite.builtins import BuiltinError, OperandError, OperandTypeError, bigfloat, builtin
 from regolite.builtins.signature import ANY, NUMBER, STRING, array_of, one_of, set_of
 from regolite.values import RegoSet
 
@@ -30,7 +30,8 @@ BITS = ("bits",)
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
-_FLOAT_EXACT = 2**53  # ints up to this magnitude convert to float exactly
+_BITS64 = 2**64  # ints below this magnitude are exact at OPA's float precision
+_NUMBER_TYPES = (int, float, Fraction)
 _MAX_SHIFT = 1 << 24
 _NOT_INTEGER = "must be integer number but got floating-point number"
 
@@ -48,9 +49,9 @@ def normalize_number(x: int | float) -> int | float:
 def int_operand(x, position: int) -> int:
     """OPA's IntOperand: an int that fits in int64; a float (even 1.0) is rejected."""
     t = type(x)
-    if t is not int and t is not float:
+    if t is not int and t is not float and t is not Fraction:
         raise OperandTypeError(position, "number", x)
-    if t is float or not _INT64_MIN <= x <= _INT64_MAX:
+    if t is not int or not _INT64_MIN <= x <= _INT64_MAX:
         raise OperandError(position, _NOT_INTEGER)
     return x
 
@@ -64,17 +65,9 @@ def big_int_operand(x, position: int) -> int:
         if x.is_integer():
             return int(x)
         raise OperandError(position, _NOT_INTEGER)
+    if t is Fraction:
+        raise OperandError(position, _NOT_INTEGER)
     raise OperandTypeError(position, "integer", x)
-
-
-def number_from_fraction(q: Fraction) -> int | float:
-    """An exact rational as a Rego number: an int when integral, else the nearest float."""
-    if q.denominator == 1:
-        return int(q)
-    try:
-        return normalize_number(float(q))
-    except OverflowError:  # beyond float range every float is integral anyway
-        return round(q)
 
 
 # --- arithmetic ---------------------------------------------------------------
@@ -82,11 +75,9 @@ def number_from_fraction(q: Fraction) -> int | float:
 
 @builtin("plus", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="+")
 def plus(a, b):
-    a = _exact(a)
-    b = _exact(b)
     if type(a) is int and type(b) is int:
         return a + b
-    return _float_arith(operator.add, a, b)
+    return _arithmetic(operator.add, a, b)
 
 
 _NUMBER_OR_SET = one_of(NUMBER, set_of(ANY))
@@ -101,8 +92,6 @@ _NUMBER_OR_SET = one_of(NUMBER, set_of(ANY))
     check_args=False,
 )
 def minus(a, b):
-    a = _exact(a)
-    b = _exact(b)
     ta = type(a)
     tb = type(b)
     if ta is int and tb is int:
@@ -111,46 +100,39 @@ def minus(a, b):
         if tb is not RegoSet:
             raise OperandTypeError(2, "set", b)
         return a.difference(b)
-    if ta is not int and ta is not float:
+    if ta not in _NUMBER_TYPES:
         raise OperandTypeError(1, ("number", "set"), a)
-    if tb is not int and tb is not float:
+    if tb not in _NUMBER_TYPES:
         raise OperandTypeError(2, "number", b)
-    return _float_arith(operator.sub, a, b)
+    return _arithmetic(operator.sub, a, b)
 
 
 @builtin("mul", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="*")
 def mul(a, b):
-    a = _exact(a)
-    b = _exact(b)
     if type(a) is int and type(b) is int:
         return a * b
-    return _float_arith(operator.mul, a, b)
+    return _arithmetic(operator.mul, a, b)
 
 
 @builtin("div", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="/")
 def div(a, b):
+    """Always OPA's 64-bit float path (`1e20 / 3` is 33333333333333333334); exact when an
+    int divides an int and both fit in 64 bits, as the float path then is too."""
     if b == 0:
         raise BuiltinError("divide by zero")
-    a = _exact(a)
-    b = _exact(b)
-    if type(a) is int and type(b) is int:
-        if a % b == 0:
-            return a // b
-        return number_from_fraction(Fraction(a, b))
-    return _float_arith(operator.truediv, a, b)
+    if type(a) is int and type(b) is int and -_BITS64 < a < _BITS64 and -_BITS64 < b < _BITS64 and a % b == 0:
+        return a // b
+    return bigfloat.arithmetic(operator.truediv, a, b)
 
 
 @builtin("rem", args=(NUMBER, NUMBER), result=NUMBER, categories=NUMBERS, infix="%")
 def rem(a, b):
-    """Go's truncated remainder: the result takes the dividend's sign; integral floats are accepted."""
-    if type(a) is float:
-        if not a.is_integer():
-            raise BuiltinError("modulo on floating-point number")
-        a = int(a)
-    if type(b) is float:
-        if not b.is_integer():
-            raise BuiltinError("modulo on floating-point number")
-        b = int(b)
+    """Go's truncated remainder on exact integers: the result takes the dividend's sign;
+    integral floats are accepted."""
+    if not (bigfloat.integral(a) and bigfloat.integral(b)):
+        raise BuiltinError("modulo on floating-point number")
+    a = int(a)
+    b = int(b)
     if b == 0:
         raise BuiltinError("modulo by zero")
     r = abs(a) % abs(b)
@@ -159,29 +141,51 @@ def rem(a, b):
 
 @builtin("abs", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
 def abs_(x):
-    return normalize_number(abs(x))
+    """At OPA's 64-bit precision: exact for floats and ints below 2**64, rounded beyond."""
+    t = type(x)
+    if (t is int and -_BITS64 < x < _BITS64) or t is float:
+        return normalize_number(abs(x))
+    return bigfloat.shortest(bigfloat.rounded(abs(bigfloat.exact(x))))
 
 
 @builtin("ceil", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
 def ceil(x):
-    return x if type(x) is int else math.ceil(x)
+    """As OPA: truncate, then add one unless the truncation is negative or exact; so
+    ceil(-0.5) is 1 in OPA (and here), and ceil(-1.5) is -1."""
+    if type(x) is int and -_BITS64 < x < _BITS64:
+        return x
+    q = x if type(x) is float else _at_64_bits(x)
+    whole = math.trunc(q)
+    return whole if whole < 0 or whole == q else whole + 1
 
 
 @builtin("floor", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
 def floor(x):
-    return x if type(x) is int else math.floor(x)
+    """As OPA: truncate, then subtract one unless the truncation is positive, zero or
+    exact; so floor(-0.5) is 0 in OPA (and here), and floor(-1.5) is -2."""
+    if type(x) is int and -_BITS64 < x < _BITS64:
+        return x
+    q = x if type(x) is float else _at_64_bits(x)
+    whole = math.trunc(q)
+    return whole if whole >= 0 or whole == q else whole - 1
 
 
 @builtin("round", args=(NUMBER,), result=NUMBER, categories=NUMBERS)
 def round_(x):
-    """Go's math.Round: halves round away from zero (exact; no float addition)."""
-    if type(x) is int:
+    """Go's math.Round on the 64-bit value: halves round away from zero."""
+    t = type(x)
+    if t is int and -_BITS64 < x < _BITS64:
         return x
-    magnitude = abs(x)
-    whole = math.floor(magnitude)
-    if magnitude - whole >= 0.5:  # exact: a float minus its floor is representable
-        whole += 1
-    return -whole if x < 0 else whole
+    if t is float:
+        magnitude = abs(x)
+        whole = math.floor(magnitude)
+        if magnitude - whole >= 0.5:  # exact: a float minus its floor is representable
+            whole += 1
+        return -whole if x < 0 else whole
+    # OPA adds (or subtracts) one half at 64 bits and truncates
+    q = _at_64_bits(x)
+    half = Fraction(-1, 2) if q < 0 else Fraction(1, 2)
+    return math.trunc(bigfloat.rounded(q + half).value())
 
 
 # --- ranges and random ----------------------------------------------------------
@@ -318,31 +322,17 @@ def or_(a, b):
 # --- helpers ------------------------------------------------------------------------
 
 
-def _exact(x):
-    """An integral float as the int it equals, so integer arithmetic on it stays exact."""
-    if type(x) is float and x.is_integer():
-        return int(x)
-    return x
+def _arithmetic(op, a, b):
+    """`op` with at least one operand that is not an int: exact when both are integral
+    (2.0, 1e3), else OPA's 64-bit float path (`0.1 + 0.2` is 0.3)."""
+    if bigfloat.integral(a) and bigfloat.integral(b):
+        return op(int(a), int(b))
+    return bigfloat.arithmetic(op, a, b)
 
 
-def _float_arith(op, a, b):
-    """`op(a, b)` with at least one float operand: integral results as ints, no overflow to inf.
-
-    An int beyond float precision is not rounded to a float first: the result is computed exactly.
-    """
-    if (type(a) is int and not -_FLOAT_EXACT <= a <= _FLOAT_EXACT) or (
-        type(b) is int and not -_FLOAT_EXACT <= b <= _FLOAT_EXACT
-    ) or type(a) is Fraction or type(b) is Fraction:  # exact decimal literals stay exact
-        return number_from_fraction(op(Fraction(a), Fraction(b)))
-    try:
-        r = op(a, b)
-    except OverflowError:  # an int operand too large for a float
-        return number_from_fraction(op(Fraction(a), Fraction(b)))
-    if r.is_integer():
-        return int(r)
-    if math.isfinite(r):
-        return r
-    return number_from_fraction(op(Fraction(a), Fraction(b)))
+def _at_64_bits(x) -> Fraction:
+    """x as OPA parses it for a float operation: its decimal rounded to 64 bits of mantissa."""
+    return bigfloat.rounded(bigfloat.exact(x)).value()
 
 
 def _shift_operand(b) -> int:

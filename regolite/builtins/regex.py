@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from fractions import Fraction
 from typing import Callable
 
 import re2
@@ -439,8 +440,8 @@ def _decode(data: bytes) -> str:
 
 
 def _int_operand(number, position: int) -> int:
-    if type(number) is float:
-        if not number.is_integer():
+    if type(number) is float or type(number) is Fraction:
+        if type(number) is Fraction or not number.is_integer():
             raise OperandError(position, "must be integer number but got floating-point number")
         return int(number)
     return number

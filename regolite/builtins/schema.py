@@ -24,6 +24,7 @@ import json
 import posixpath
 import re
 import urllib.parse
+from fractions import Fraction
 from typing import Any
 
 from regolite.builtins import BuiltinError, gojson
@@ -238,7 +239,7 @@ def _schema_type(value: Any) -> str:
         return "boolean"
     if t is int or (t is float and value.is_integer()):
         return "integer"
-    if t is float:
+    if t is float or t is Fraction:
         return "number"
     return {str: "string", list: "array", dict: "object", type(None): "null"}.get(t, "unknown")
 

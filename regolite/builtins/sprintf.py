@@ -28,7 +28,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from regolite.builtins import builtin
+from regolite.builtins import bigfloat, builtin
 from regolite.builtins.gostrconv import (
     can_backquote,
     format_float,
@@ -37,7 +37,7 @@ from regolite.builtins.gostrconv import (
     go_quote_rune,
 )
 from regolite.builtins.signature import ANY, STRING, array_of
-from regolite.values import RegoSet, object_items, sort_key
+from regolite.values import RegoSet, exact_number_to_json, object_items, sort_key
 
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
@@ -103,6 +103,8 @@ def go_value(value: Any) -> tuple[str, Any]:
         return ("*big.Int", value)
     if t is float:
         return ("float64", value)
+    if t is Fraction:  # OPA hands fmt the float64 nearest a number that is not an integer
+        return ("float64", exact_number_to_json(value))
     return ("string", rego_text(value))
 
 
@@ -124,6 +126,8 @@ def rego_text(value: Any) -> str:
         return str(value)
     if t is float:
         return repr(value)
+    if t is Fraction:
+        return bigfloat.text(value)
     if t is list:
         return "[" + ", ".join([rego_text(v) for v in value]) + "]"
     if t is dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from fractions import Fraction
 
 from regolite.builtins import BuiltinError, OperandError, builtin
 from regolite.builtins.signature import (
@@ -344,8 +345,8 @@ def _is_integral(n) -> bool:
 
 def _int_operand(n, position: int) -> int:
     """OPA's IntOperand: an integral number (integral floats accepted) fitting Go's int."""
-    if type(n) is float:
-        if not n.is_integer():
+    if type(n) is float or type(n) is Fraction:
+        if type(n) is Fraction or not n.is_integer():
             raise OperandError(position, "must be integer number but got floating-point number")
         n = int(n)
     if not -(1 << 63) <= n < (1 << 63):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time as _wall_clock
+from fractions import Fraction
 from typing import Any, Iterator
 
 from regolite.builtins import BuiltinError, OperandError, OperandTypeError, builtin
@@ -50,6 +51,8 @@ QUERY_TIME_NS: contextvars.ContextVar[int | None] = contextvars.ContextVar("rego
 
 _TIME_OPERAND = one_of(NUMBER, array_tuple(NUMBER, STRING))
 _TIME_OPERAND_DESCRIPTION = "either number (ns) or [number (ns), string (tz)]"
+
+_NUMBER_TYPES = (int, float, Fraction)
 
 
 @contextlib.contextmanager
@@ -212,7 +215,7 @@ def _tz_time(x: Any) -> tuple[int, Location, str]:
         if not x:
             raise OperandTypeError(1, _TIME_OPERAND_DESCRIPTION, x)
         value = x[0]
-        if type(value) not in (int, float):
+        if type(value) not in _NUMBER_TYPES:
             raise OperandTypeError(1, "number", value)
         if len(x) > 1:
             tz = x[1]
@@ -224,7 +227,7 @@ def _tz_time(x: Any) -> tuple[int, Location, str]:
             if type(layout) is not str:
                 raise OperandTypeError(1, "string", layout)
             layout = LAYOUTS.get(layout, layout)
-    elif t is int or t is float:
+    elif t in _NUMBER_TYPES:
         value = x
     else:
         raise OperandTypeError(1, _TIME_OPERAND_DESCRIPTION, x)
@@ -233,8 +236,8 @@ def _tz_time(x: Any) -> tuple[int, Location, str]:
 
 def _exact_int64(value: int | float) -> int:
     """The number as an int64, as OPA requires of timestamps (fractions count as too big)."""
-    if type(value) is float:
-        if not value.is_integer():
+    if type(value) is not int:
+        if type(value) is not float or not value.is_integer():
             raise BuiltinError("timestamp too big")
         value = int(value)
     if not INT64_MIN <= value <= INT64_MAX:
@@ -244,7 +247,7 @@ def _exact_int64(value: int | float) -> int:
 
 def _int_operand(value: Any, position: int) -> int:
     """OPA's builtins.IntOperand: an integer-valued number that fits Go's int."""
-    if type(value) is float or (type(value) is int and not INT64_MIN <= value <= INT64_MAX):
+    if type(value) is float or type(value) is Fraction or (type(value) is int and not INT64_MIN <= value <= INT64_MAX):
         raise OperandError(position, "must be integer number but got floating-point number")
     if type(value) is not int:
         raise OperandTypeError(position, "number", value)

@@ -15,6 +15,7 @@ import base64
 import datetime
 import ipaddress
 import urllib.parse
+from fractions import Fraction
 from typing import Any, Callable
 
 from regolite.builtins import BuiltinError
@@ -55,15 +56,15 @@ class VerifyOptions:
                     raise BuiltinError("'DNSName' should be a string")
                 out.dns_name = value.strip('"')
             elif key == "CurrentTime":
-                if type(value) not in (int, float):
+                if type(value) not in (int, float, Fraction):
                     raise BuiltinError("'CurrentTime' should be a number")
-                if type(value) is float and not value.is_integer() or not -(2**63) <= value < 2**63:
+                if type(value) is Fraction or type(value) is float and not value.is_integer() or not -(2**63) <= value < 2**63:
                     raise BuiltinError("'CurrentTime' should be a valid int64 number")
                 out.current_time = _datetime_of_ns(int(value))
             elif key == "MaxConstraintComparisons":
-                if type(value) not in (int, float):
+                if type(value) not in (int, float, Fraction):
                     raise BuiltinError("'MaxConstraintComparisons' should be a number")
-                if type(value) is float and not value.is_integer():
+                if type(value) is Fraction or type(value) is float and not value.is_integer():
                     raise BuiltinError("'MaxConstraintComparisons' should be a valid number")
             elif key == "KeyUsages":
                 if type(value) not in (list, RegoSet):
