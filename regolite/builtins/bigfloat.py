@@ -16,6 +16,7 @@ number (int, float or Fraction) of the shortest decimal that rounds back to it.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -150,9 +151,20 @@ def _number(negative: bool, digits: str, point: int):
     return Fraction(Decimal(text))
 
 
-def arithmetic(op, a, b, precision: int = OPA_PRECISION):
-    """`op` (on Fractions) of two Rego numbers as OPA's float path computes it."""
-    return shortest(rounded(op(rounded(exact(a), precision).value(), rounded(exact(b), precision).value()), precision))
+def arithmetic(op, a, b):
+    """`op` (on Fractions) of two Rego numbers as OPA's float path computes it at 64 bits.
+
+    Policies repeat the same few operations on every review (a quantity times 1000),
+    so results are memoised; the key holds the types, as 0.1 and the Fraction of
+    the float 0.1's binary value are equal in Python but not in Rego."""
+    return _arithmetic(op, type(a), a, type(b), b)
+
+
+@functools.lru_cache(maxsize=4096)
+def _arithmetic(op, _ta, a, _tb, b):
+    x = rounded(exact(a)).value()
+    y = rounded(exact(b)).value()
+    return shortest(rounded(op(x, y)))
 
 
 def integral(x) -> bool:
