@@ -31,6 +31,7 @@ from regolite.compiler.emit_body import BodyEmitter, write_prologue
 from regolite.compiler.errors import EMIT_ERRORS, as_rego_errors
 from regolite.compiler.safety import order_body
 from regolite.compiler.tree import DocNode, Group, RuleKind, RuleTree, ground_keys
+from regolite.values import freeze
 from regolite.compiler.writer import CodeWriter
 from regolite.errors import RegoError
 
@@ -310,6 +311,8 @@ class GroupEmitter:
         write_prologue(w, context_reads(group.defs, self.tree))
         emitter = BodyEmitter(self.tree, w, self.module.deps, hoisted=self._hoist_input_paths())
         w.line("result = RegoSet()" if group.kind is RuleKind.SET else "result = {}")
+        for keys, empty_set in _ground_nodes(group):
+            w.line(f"ensure_path(result, {w.constant(keys)}, {empty_set})")
         branches = [_numbered_wildcards(rule, emitter.order(rule.body, set())) for rule in group.defs]
         self._emit_branches(emitter, branches, 0)
         if group.kind is not RuleKind.OBJECT:
@@ -437,6 +440,29 @@ def _suffix(head: ast.Head) -> list:
         else:
             break
     return terms[ground:]
+
+
+def _ground_nodes(group: Group) -> list:
+    """The nodes below an object rule's path that its heads' leading scalar keys
+    name (`p[1].c := ...` names p[1]; `p[1] contains ...` the set p[1]), as
+    (keys, is a set): OPA's rule tree has them even when no body holds."""
+    nodes = {}
+    for rule in group.defs:
+        suffix = _suffix(rule.head)
+        keys = []
+        for t in suffix:
+            if not isinstance(t, Scalar):
+                break
+            keys.append(t.value)
+        empty_set = False
+        if len(keys) == len(suffix):
+            if rule.head.value is None:
+                empty_set = True
+            else:
+                keys.pop()  # a single value at the end: the rule itself, absent when undefined
+        if keys:  # keyed by frozen keys: p[true] and p[1] are two nodes
+            nodes.setdefault(tuple(freeze(k) for k in keys), (tuple(keys), empty_set))
+    return list(nodes.values())
 
 
 def _argument_guard(rule: Rule, w: CodeWriter) -> str:

@@ -58,6 +58,31 @@ class Env:
     def put(self, name: str, tpe: Optional[Type]) -> None:
         self.vars[name] = tpe
 
+def _with_type(withs: tuple, root: str) -> Optional[Type]:
+    """The type OPA's checker gives `input` (or `data`) in an expression with `with
+    input.a.b as ...`: objects with those static keys and any other string key
+    (`object<a: object<b: any>[string: any]>[string: any]`), so `input[1]` there is an
+    undefined ref. None when no `with` replaces a path under it."""
+    paths: dict = {}
+    for w in withs:
+        target = w.target
+        if not (isinstance(target, Ref) and isinstance(target.terms[0], Var) and target.terms[0].name == root):
+            continue
+        tail = target.terms[1:]
+        if not tail or not all(isinstance(t, ScalarTerm) and type(t.value) is str for t in tail):
+            return None
+        node = paths
+        for t in tail:
+            node = node.setdefault(t.value, {})
+    return _object_of_paths(paths) if paths else None
+
+
+def _object_of_paths(paths: dict) -> Type:
+    if not paths:
+        return ANY
+    return Object([(k, _object_of_paths(v)) for k, v in paths.items()], (STRING, ANY))
+
+
 def select_ref(tpe: Optional[Type], tail) -> Optional[Type]:
     """The type reached from `tpe` through reference operands `tail` (OPA's selectRef)."""
     for term in tail:
@@ -80,6 +105,8 @@ class BodyChecker:
         self.closures: dict = {}   # id(comprehension) -> its type (None after an error)
         # What unifies: =, := and, in rules (not queries), == (OPA's rewriteEquals).
         self.unify_ops = ("eq", "assign", "equal")
+        self.input_type: Type = ANY  # in an expression `with input.a as ...`, an object with a key a
+        self.base_type: Type = ANY  # base data (no rule there) in an expression `with data.d.x as ...`
 
     def error(self, message: str, loc) -> None:
         self.checker.errors.append(RegoError(TYPE_ERROR, message, loc))
@@ -101,6 +128,19 @@ class BodyChecker:
     # --- expressions ------------------------------------------------------------------------------
 
     def check_expr(self, expr: Expr) -> None:
+        replaced = _with_type(expr.with_, "input")
+        base = _with_type(expr.with_, "data")
+        if replaced is None and base is None:
+            return self._check_expr(expr)
+        outer = self.input_type, self.base_type
+        self.input_type = replaced or self.input_type
+        self.base_type = base or self.base_type
+        try:
+            self._check_expr(expr)
+        finally:
+            self.input_type, self.base_type = outer
+
+    def _check_expr(self, expr: Expr) -> None:
         term = expr.term
         if isinstance(term, SomeDecl):
             for sym in term.symbols:
@@ -284,10 +324,14 @@ class BodyChecker:
     def check_root(self, ref: Ref) -> None:
         """A reference into `input` (any) or `data` (the rule types' tree)."""
         if ref.terms[0].name == "input":
-            self.check_leaf(ANY, ref.terms, 1, ref.loc)
+            self.check_leaf(self.input_type, ref.terms, 1, ref.loc)
             return
         self.checker.ensure_ref(ref)
         node = self.checker.root.child("data")
+        if self.base_type is not ANY and len(ref.terms) > 1 and isinstance(ref.terms[1], ScalarTerm) \
+                and (node is None or node.child(ref.terms[1].value) is None):
+            self.check_leaf(self.base_type, ref.terms, 1, ref.loc)
+            return
         terms = ref.terms
         for idx in range(1, len(terms)):
             if node is None:  # not a rule: base data, of any type
@@ -370,7 +414,7 @@ class BodyChecker:
             head = term.terms[0]
             if isinstance(head, Var):
                 if head.name == "input":
-                    return ANY
+                    return select_ref(self.input_type, term.terms[1:])
                 if head.name == "data":
                     return self.checker.data_type(term, self.env)
                 return select_ref(self.env.get(head.name), term.terms[1:])

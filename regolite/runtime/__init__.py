@@ -48,6 +48,7 @@ GLOBALS = {
     "object_insert": ops.object_insert,
     "set_path": ops.set_path,
     "add_at_path": ops.add_at_path,
+    "ensure_path": ops.ensure_path,
     "merge_objects": ops.merge_objects,
     "template_text": ops.template_text,
     "RegoSet": RegoSet,

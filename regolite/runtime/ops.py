@@ -280,6 +280,21 @@ def add_at_path(doc: dict, path: tuple, element: Any, loc: Any = None) -> None:
     leaf.add(element)
 
 
+def ensure_path(doc: dict, path: tuple, empty_set: bool) -> None:
+    """Make the nodes a ref-head rule's ground keys name exist, as OPA's rule tree
+    does whether or not a body holds (`p[1] contains x if false` makes p {1: set()}):
+    objects along `path`, and at its end an empty set (or object) if nothing is there."""
+    node = doc
+    for i, key in enumerate(path):
+        fk = key if type(key) is str else freeze(key)
+        child = node.get(fk, U)
+        if child is U:
+            child = node[fk] = RegoSet() if empty_set and i == len(path) - 1 else {}
+        if type(child) is not dict:
+            return
+        node = child
+
+
 def merge_objects(a: Any, b: Any) -> Any:
     """Deep-merge two objects (base data under a virtual document)."""
     if type(a) is not dict or type(b) is not dict:

@@ -41,3 +41,32 @@ def test_a_head_without_body_conflicts_with_another_value_for_the_same_arguments
 def test_other_heads_without_value_or_body_are_opas_parse_errors(head, message):
     with pytest.raises(regolite.RegoParseError, match=message):
         regolite.compile({"t.rego": f"package test\n{head}\n"})
+
+
+@pytest.mark.parametrize("rules, want", [
+    # shrunk from generated programs: f0[0] contains 11 if { ... } whose body fails
+    ("f0[0] contains 11 if { false }", {"f0": {0: []}}),
+    ("p[1][x] := 5 if { x := 1; false }", {"p": {1: {}}}),
+    ("p[1].c := 5 if false", {"p": {1: {}}}),
+    ("p[1][2] contains 5 if false", {"p": {1: {2: []}}}),
+    ("p[null] contains 1 if false", {"p": {None: []}}),
+    ("p[true] contains 1 if false\np[1] contains 1 if false", {"p": {"1": [], "true": []}}),
+    ("p[x][1] := 5 if { x := 1; false }", {"p": {}}),
+    ("p[[1]] contains 1 if false", {"p": {}}),
+    ("p[1] := 5 if false", {"p": {}}),
+    ("p[1] contains 1 if false\np[1] contains 2", {"p": {1: [2]}}),
+    ("p[1] contains 1 if false\nq := p[1]", {"p": {1: []}, "q": []}),
+])
+def test_ground_keys_of_a_ref_head_name_nodes_whose_bodies_fail(rules, want):
+    """OPA's rule tree holds every node a head's leading scalar keys name, so the
+    package document has them (an empty set, or an object) when no body holds."""
+    policy = regolite.compile({"t.rego": f"package test\n{rules}\n"})
+    got = policy.query("data.test")[0]["expressions"][0]
+    assert got == _json_keys(want)
+
+
+def _json_keys(value):
+    """`want` as the query answers it: object keys as their JSON text."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else regolite.values.key_to_text(k): _json_keys(v) for k, v in value.items()}
+    return value

@@ -136,3 +136,30 @@ def test_queries_are_type_checked(query):
 def test_a_querys_equality_is_a_call_not_a_unification(query):
     # OPA's query compiler does not rewrite == to =: 1 == true is false, not a type error
     regolite.compile({"t.rego": "package test\nf(x) := y if { y := x + 1 }\n"}).query(query)
+
+
+@pytest.mark.parametrize("body", [
+    "input[1] with input.a as 1",
+    "input.a[1] with input.a.b as 1",
+    'concat("", input) with input.a as 1',
+    "data.d[true] with data.d.x as 1",
+])
+def test_with_on_a_path_types_the_document_as_an_object_with_that_key(body):
+    """OPA types input (or base data) in an expression `with input.a as v` as
+    object<a: any>[string: any]: a key that is not a string is an undefined ref."""
+    with pytest.raises(regolite.RegoError) as info:
+        regolite.compile({"t.rego": f"package test\ng if {{ {body} }}\n"})
+    assert info.value.code == "rego_type_error"
+
+
+@pytest.mark.parametrize("body", [
+    'input.b with input as {"a": 1}',
+    "input.a.b with input.a as 1",
+    "input.q with input.a.b as 1",
+    "input[x] with input.a as 1",
+    "x := input; x[1] with input.a as 1",
+    "data.d.y with data.d.x as 1",
+    "data.e with data.d.x as 1",
+])
+def test_with_keeps_other_string_keys_open(body):
+    regolite.compile({"t.rego": f"package test\ng if {{ {body} }}\n"})
