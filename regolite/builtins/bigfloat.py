@@ -213,11 +213,13 @@ def _multiplicity(n: int, p: int) -> int:
 
 def from_text(text: str, approx: float):
     """The JSON number `text` (with a fraction or exponent; `approx` is float(text),
-    finite) as a Rego number: the float when its repr shows this decimal (or it is
-    integral), else the exact Fraction (`0.33333333333333333334`, `1e-400`)."""
-    if (approx != 0 and approx.is_integer()) or repr(approx) == text:
+    finite) as a Rego number: the float when its repr shows this decimal, else the
+    exact int or Fraction (`12345678901234567890.0`, `0.33333333333333333334`, `1e-400`)."""
+    if repr(approx) == text:
         return approx
     exact = Decimal(text)
     if exact == Decimal(repr(approx)):
         return approx
+    if exact == exact.to_integral_value():  # integral beyond a float's digits: the exact int
+        return int(exact)
     return Fraction(exact)
