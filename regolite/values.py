@@ -283,7 +283,7 @@ def compare(a: Any, b: Any) -> int:
     """-1, 0 or 1 as `a` sorts before, with, or after `b` in OPA's order."""
     ta = type(a)
     tb = type(b)
-    if not ((ta is str and tb is str) or (ta in _NUMBER_TYPES and tb in _NUMBER_TYPES)):
+    if not ((ta is str and tb is str) or (ta in NUMBER_TYPES and tb in NUMBER_TYPES)):
         a = sort_key(a)
         b = sort_key(b)
     elif ta is Fraction or tb is Fraction:
@@ -292,7 +292,7 @@ def compare(a: Any, b: Any) -> int:
     return (a > b) - (a < b)
 
 
-_NUMBER_TYPES = (int, float, Fraction)
+NUMBER_TYPES = (int, float, Fraction)  # the Python types of Rego numbers
 
 
 def exact_decimal(x: Any) -> Any:

@@ -42,7 +42,7 @@ def sum_(xs):
         return sum(int(v) for v in values)
     total = Fraction(0)
     for v in values:
-        total = bigfloat.rounded(total + bigfloat.rounded(bigfloat.exact(v)).value()).value()
+        total = bigfloat.rounded(total + bigfloat.parsed(v)).value()
     return bigfloat.shortest(bigfloat.rounded(total))
 
 
@@ -57,8 +57,7 @@ def product(xs):
         return math.prod(int(v) for v in values)
     result = bigfloat.rounded(Fraction(1), bigfloat.FLOAT64_PRECISION)
     for v in values:
-        factor = bigfloat.rounded(bigfloat.exact(v)).value()
-        result = bigfloat.rounded(result.value() * factor, bigfloat.FLOAT64_PRECISION)
+        result = bigfloat.rounded(result.value() * bigfloat.parsed(v), bigfloat.FLOAT64_PRECISION)
     return bigfloat.shortest(result)
 
 

@@ -17,7 +17,6 @@ number (int, float or Fraction) of the shortest decimal that rounds back to it.
 from __future__ import annotations
 
 import functools
-import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
@@ -47,6 +46,12 @@ def exact(x) -> Fraction:
     if t is float:
         return Fraction(repr(x))
     return x
+
+
+def parsed(x, precision: int = OPA_PRECISION) -> Fraction:
+    """A Rego number as OPA parses it for a float operation: its decimal rounded to
+    `precision` bits of mantissa."""
+    return rounded(exact(x), precision).value()
 
 
 def rounded(q: Fraction, precision: int = OPA_PRECISION) -> Binary:
@@ -145,10 +150,7 @@ def _number(negative: bool, digits: str, point: int):
         whole = int(digits) * 10 ** (point - len(digits))
         return -whole if negative else whole
     text = f"{'-' if negative else ''}0.{digits}e{point}"
-    approx = float(text)
-    if approx != 0 and math.isfinite(approx) and Decimal(repr(approx)) == Decimal(text):
-        return approx
-    return Fraction(Decimal(text))
+    return from_text(text, float(text))
 
 
 def arithmetic(op, a, b):
@@ -162,9 +164,7 @@ def arithmetic(op, a, b):
 
 @functools.lru_cache(maxsize=4096)
 def _arithmetic(op, _ta, a, _tb, b):
-    x = rounded(exact(a)).value()
-    y = rounded(exact(b)).value()
-    return shortest(rounded(op(x, y)))
+    return shortest(rounded(op(parsed(a), parsed(b))))
 
 
 def integral(x) -> bool:

@@ -15,13 +15,13 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from regolite.builtins import BuiltinError, OperandTypeError, builtin
 from regolite.builtins.encoding import base64url_decode, json_is_valid, json_marshal, json_unmarshal
 from regolite.builtins.signature import ANY, BOOLEAN, STRING, array_tuple, object_of
 from regolite.builtins.x509 import decode_pem, require_cryptography
+from regolite.values import NUMBER_TYPES
 
 TOKENS = ("tokens",)
 TOKEN_SIGNING = ("tokensign",)
@@ -498,7 +498,7 @@ class _Constraints:
                 else:
                     setattr(out, name, value)
             elif name == "time":
-                if type(value) not in (int, float, Fraction):
+                if type(value) not in NUMBER_TYPES:
                     raise OperandTypeError(1, "number", value)
                 out.time = value
             else:

@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from regolite.builtins import BuiltinError, OperandError, OperandTypeError, bigfloat, builtin
 from regolite.builtins.signature import ANY, NUMBER, STRING, array_of, one_of, set_of
-from regolite.values import RegoSet
+from regolite.values import NUMBER_TYPES, RegoSet
 
 NUMBERS = ("numbers",)
 SETS = ("sets",)
@@ -31,7 +31,6 @@ BITS = ("bits",)
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _BITS64 = 2**64  # ints below this magnitude are exact at OPA's float precision
-_NUMBER_TYPES = (int, float, Fraction)
 _MAX_SHIFT = 1 << 24
 _NOT_INTEGER = "must be integer number but got floating-point number"
 
@@ -100,9 +99,9 @@ def minus(a, b):
         if tb is not RegoSet:
             raise OperandTypeError(2, "set", b)
         return a.difference(b)
-    if ta not in _NUMBER_TYPES:
+    if ta not in NUMBER_TYPES:
         raise OperandTypeError(1, ("number", "set"), a)
-    if tb not in _NUMBER_TYPES:
+    if tb not in NUMBER_TYPES:
         raise OperandTypeError(2, "number", b)
     return _arithmetic(operator.sub, a, b)
 
@@ -154,7 +153,7 @@ def ceil(x):
     ceil(-0.5) is 1 in OPA (and here), and ceil(-1.5) is -1."""
     if type(x) is int and -_BITS64 < x < _BITS64:
         return x
-    q = x if type(x) is float else _at_64_bits(x)
+    q = x if type(x) is float else bigfloat.parsed(x)
     whole = math.trunc(q)
     return whole if whole < 0 or whole == q else whole + 1
 
@@ -165,7 +164,7 @@ def floor(x):
     exact; so floor(-0.5) is 0 in OPA (and here), and floor(-1.5) is -2."""
     if type(x) is int and -_BITS64 < x < _BITS64:
         return x
-    q = x if type(x) is float else _at_64_bits(x)
+    q = x if type(x) is float else bigfloat.parsed(x)
     whole = math.trunc(q)
     return whole if whole >= 0 or whole == q else whole - 1
 
@@ -183,7 +182,7 @@ def round_(x):
             whole += 1
         return -whole if x < 0 else whole
     # OPA adds (or subtracts) one half at 64 bits and truncates
-    q = _at_64_bits(x)
+    q = bigfloat.parsed(x)
     half = Fraction(-1, 2) if q < 0 else Fraction(1, 2)
     return math.trunc(bigfloat.rounded(q + half).value())
 
@@ -328,11 +327,6 @@ def _arithmetic(op, a, b):
     if bigfloat.integral(a) and bigfloat.integral(b):
         return op(int(a), int(b))
     return bigfloat.arithmetic(op, a, b)
-
-
-def _at_64_bits(x) -> Fraction:
-    """x as OPA parses it for a float operation: its decimal rounded to 64 bits of mantissa."""
-    return bigfloat.rounded(bigfloat.exact(x)).value()
 
 
 def _shift_operand(b) -> int:

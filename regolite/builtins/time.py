@@ -43,6 +43,7 @@ from regolite.builtins.golang_time import (
     quote,
 )
 from regolite.builtins.signature import NUMBER, STRING, array_tuple, one_of
+from regolite.values import NUMBER_TYPES
 
 TIME = ("time",)
 
@@ -51,8 +52,6 @@ QUERY_TIME_NS: contextvars.ContextVar[int | None] = contextvars.ContextVar("rego
 
 _TIME_OPERAND = one_of(NUMBER, array_tuple(NUMBER, STRING))
 _TIME_OPERAND_DESCRIPTION = "either number (ns) or [number (ns), string (tz)]"
-
-_NUMBER_TYPES = (int, float, Fraction)
 
 
 @contextlib.contextmanager
@@ -215,7 +214,7 @@ def _tz_time(x: Any) -> tuple[int, Location, str]:
         if not x:
             raise OperandTypeError(1, _TIME_OPERAND_DESCRIPTION, x)
         value = x[0]
-        if type(value) not in _NUMBER_TYPES:
+        if type(value) not in NUMBER_TYPES:
             raise OperandTypeError(1, "number", value)
         if len(x) > 1:
             tz = x[1]
@@ -227,7 +226,7 @@ def _tz_time(x: Any) -> tuple[int, Location, str]:
             if type(layout) is not str:
                 raise OperandTypeError(1, "string", layout)
             layout = LAYOUTS.get(layout, layout)
-    elif t in _NUMBER_TYPES:
+    elif t in NUMBER_TYPES:
         value = x
     else:
         raise OperandTypeError(1, _TIME_OPERAND_DESCRIPTION, x)

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from regolite.builtins import BuiltinError
-from regolite.values import RegoSet
+from regolite.values import NUMBER_TYPES, RegoSet
 
 _KEY_USAGE_NAMES = {
     "KeyUsageAny": 0,
@@ -56,13 +56,13 @@ class VerifyOptions:
                     raise BuiltinError("'DNSName' should be a string")
                 out.dns_name = value.strip('"')
             elif key == "CurrentTime":
-                if type(value) not in (int, float, Fraction):
+                if type(value) not in NUMBER_TYPES:
                     raise BuiltinError("'CurrentTime' should be a number")
                 if type(value) is Fraction or type(value) is float and not value.is_integer() or not -(2**63) <= value < 2**63:
                     raise BuiltinError("'CurrentTime' should be a valid int64 number")
                 out.current_time = _datetime_of_ns(int(value))
             elif key == "MaxConstraintComparisons":
-                if type(value) not in (int, float, Fraction):
+                if type(value) not in NUMBER_TYPES:
                     raise BuiltinError("'MaxConstraintComparisons' should be a number")
                 if type(value) is Fraction or type(value) is float and not value.is_integer():
                     raise BuiltinError("'MaxConstraintComparisons' should be a valid number")

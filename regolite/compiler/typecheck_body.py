@@ -58,6 +58,7 @@ class Env:
     def put(self, name: str, tpe: Optional[Type]) -> None:
         self.vars[name] = tpe
 
+
 def _with_type(withs: tuple, root: str) -> Optional[Type]:
     """The type OPA's checker gives `input` (or `data`) in an expression with `with
     input.a.b as ...`: objects with those static keys and any other string key

@@ -301,17 +301,20 @@ def keys(a: Optional[Type]) -> Optional[Type]:
     if isinstance(a, Array):
         return NUMBER
     if isinstance(a, Object):
-        out = None
-        for k, _ in a.static:
-            out = or_(out, type_of(k))
-        if a.dynamic is not None:
-            out = or_(out, a.dynamic[0])
-        return out
+        return _joined([type_of(k) for k, _ in a.static], a.dynamic and a.dynamic[0])
     if isinstance(a, SetOf):
         return a.of
     if isinstance(a, AnyOf):
         return _over_union(a, keys)
     return None
+
+
+def _joined(types: Sequence, dynamic: Optional[Type]) -> Optional[Type]:
+    """The static parts' types and the dynamic part's (if any) joined in order."""
+    out = None
+    for t in types:
+        out = or_(out, t)
+    return or_(out, dynamic)
 
 
 def _over_union(a: "AnyOf", part: Callable) -> Optional[Type]:
@@ -327,17 +330,9 @@ def _over_union(a: "AnyOf", part: Callable) -> Optional[Type]:
 def values(a: Optional[Type]) -> Optional[Type]:
     """The type of the values a reference can enumerate in `a`."""
     if isinstance(a, Array):
-        out = None
-        for t in a.static:
-            out = or_(out, t)
-        return or_(out, a.dynamic)
+        return _joined(a.static, a.dynamic)
     if isinstance(a, Object):
-        out = None
-        for _, t in a.static:
-            out = or_(out, t)
-        if a.dynamic is not None:
-            out = or_(out, a.dynamic[1])
-        return out
+        return _joined([t for _, t in a.static], a.dynamic and a.dynamic[1])
     if isinstance(a, SetOf):
         return a.of
     if isinstance(a, AnyOf):

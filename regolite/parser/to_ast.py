@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Callable, NoReturn, Optional
 
 from lark import Token
@@ -26,6 +25,7 @@ from regolite.ast import (
     ObjectComprehension, Package, Ref, Rule, Scalar, Set, SetComprehension, SomeDecl, Term,
     Var, With,
 )
+from regolite.builtins import bigfloat
 from regolite.errors import RegoParseError
 from regolite.parser.context import ParseContext
 from regolite.parser.templates import parse_template
@@ -122,16 +122,13 @@ class ToAst:
                 return Scalar(0, self.loc(tok))
             if not -1000 < exact.adjusted() < 1000:
                 # beyond float64 on both sides; 1e-999999999 would also take the
-                # Fraction below forever (a denominator of a billion digits)
+                # exact Fraction below forever (a denominator of a billion digits)
                 self.fail(f"number {text[:40]} is out of range", tok)
             if exact == exact.to_integral_value():
                 return Scalar(int(exact), self.loc(tok))
-            approx = float(text)
-            if Decimal(repr(approx)) != exact:
-                # A float cannot carry this decimal (1e-400, 20 significant
-                # digits): keep it exact so it compares as the number it denotes.
-                return Scalar(Fraction(exact), self.loc(tok))
-            return Scalar(approx, self.loc(tok))
+            # a float when its repr shows this decimal; else (1e-400, 20 significant
+            # digits) exact, so it compares as the number it denotes
+            return Scalar(bigfloat.from_text(text, float(text)), self.loc(tok))
         return Scalar(int(text), self.loc(tok))
 
     # --- modules --------------------------------------------------------------
